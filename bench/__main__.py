@@ -1,0 +1,53 @@
+"""`python -m bench [NAME ...]`: run every benchmark in turn, or the ones named."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from bench import http_get, sse_latency
+from bench._report import console
+
+BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "sse": lambda _: sse_latency.run(),
+    "http": lambda args: http_get.run(loadgen=args.loadgen),
+}
+ALIASES = {sse_latency.NAME: "sse", http_get.NAME: "http"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"benchmarks to run: {', '.join(BENCHMARKS)} (default: all)",
+    )
+    parser.add_argument(
+        "--loadgen",
+        choices=["auto", "wrk", "aiohttp"],
+        default="auto",
+        help="load generator for the http throughput run (auto: wrk when installed)",
+    )
+    args = parser.parse_args(argv)
+    names = [ALIASES.get(n, n) for n in args.names] or list(BENCHMARKS)
+    if unknown := [n for n in names if n not in BENCHMARKS]:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    failed: list[str] = []
+    for name in dict.fromkeys(names):
+        started = time.monotonic()
+        try:
+            BENCHMARKS[name](args)
+        except Exception:
+            console.print_exception()
+            failed.append(name)
+        console.print(f"[dim]{name}: {time.monotonic() - started:.0f} s[/]\n")
+    if failed:
+        console.print(f"[red]failed: {', '.join(failed)}[/]")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

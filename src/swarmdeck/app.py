@@ -1,0 +1,68 @@
+"""The FastAPI app factory: routers, error shape, middleware, the dashboard, the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from swarmdeck import __version__
+from swarmdeck.api import events, session, system, ws
+from swarmdeck.api.errors import COMMON_ERRORS, install_error_handlers
+from swarmdeck.api.middleware import RequestContextMiddleware
+from swarmdeck.api.ui import mount_ui
+from swarmdeck.config import FileConfig, Settings, load_file_config, load_settings
+from swarmdeck.core.sanitize import Sanitizer, set_default_sanitizer
+from swarmdeck.core.telemetry import configure_telemetry
+from swarmdeck.runtime import Runtime
+
+
+def create_app(settings: Settings | None = None, config: FileConfig | None = None) -> FastAPI:
+    """Build the app; nothing connects until the lifespan starts the runtime."""
+    settings = settings or load_settings()
+    config = config or load_file_config(settings.config_path())
+    set_default_sanitizer(Sanitizer(config.telemetry.redact_patterns))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        telemetry = configure_telemetry(
+            service_name=config.telemetry.service_name,
+            service_version=__version__,
+            otlp_endpoint=settings.otlp_endpoint,
+        )
+        runtime = Runtime.build(settings, config)
+        app.state.runtime = runtime
+        try:
+            await runtime.start()
+            yield
+        finally:
+            await runtime.stop()
+            telemetry.shutdown()
+
+    app = _SwarmDeckApp(
+        title="SwarmDeck",
+        version=__version__,
+        summary="Control plane for teams that run LLM agents in production",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        lifespan=lifespan,
+        # Our middleware records http.server.request.duration by route; FastAPI's own copy
+        # would double it. FastAPI's server spans stay on.
+        telemetry={"metrics": False},
+    )
+    install_error_handlers(app)
+    for module in (system, session, events, ws):
+        app.include_router(module.router, responses=COMMON_ERRORS)
+    mount_ui(app)  # last: its catch-all must not shadow API routes
+    return app
+
+
+class _SwarmDeckApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outermost, so even a 500 from Starlette's error middleware carries x-request-id
+        # and is counted in the metrics.
+        return RequestContextMiddleware(super().build_middleware_stack())

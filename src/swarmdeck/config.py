@@ -1,0 +1,226 @@
+"""Settings: deployment knobs from `SWARMDECK_*` env vars, product config from one YAML file.
+
+The env tree (`Settings`) says where things run: data dir, ports, database, Redis,
+Temporal, secrets. The YAML file (`FileConfig`) says how the product behaves; each
+feature adds its own section. Both are validated once at start; `ConfigError`
+carries a message that names the key path and the problem, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MASK = "********"
+_SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where and why."""
+
+
+class _Section(BaseModel):
+    # A typo in the YAML file is an error, not a silently ignored key.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelemetryConfig(_Section):
+    service_name: str = "swarmdeck"
+    metrics_public: bool = Field(
+        default=True, description="serve /metrics without credentials (Prometheus scrapes)"
+    )
+    redact_patterns: list[str] = Field(
+        default_factory=list, description="extra regular expressions the sanitiser redacts"
+    )
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        return patterns
+
+
+class EventsConfig(_Section):
+    buffer_size: int = Field(default=1000, ge=10, le=100_000, description="events kept for resume")
+    heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    subscriber_queue: int = Field(default=1000, ge=10, le=100_000)
+
+
+class FileConfig(_Section):
+    """The product configuration held in the YAML file."""
+
+    telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    events: EventsConfig = Field(default_factory=EventsConfig)
+
+
+class Settings(BaseSettings):
+    """Deployment settings from `SWARMDECK_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SWARMDECK_", extra="ignore", frozen=True)
+
+    data_dir: Path = Path(".swarmdeck")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8005, ge=1, le=65535)
+    database_url: str | None = None
+    redis_url: str | None = None
+    redis_prefix: str = "swarmdeck"
+    temporal_address: str | None = None
+    config: Path | None = None
+    admin_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    otlp_endpoint: str | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def embedded(self) -> bool:
+        """True when no external service is configured (SQLite, in-process bus)."""
+        return self.database_url is None and self.redis_url is None
+
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy async URL: the configured one, or a SQLite file in the data dir."""
+        if self.database_url is None:
+            return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'swarmdeck.db'}"
+        return normalise_database_url(self.database_url)
+
+    def config_path(self) -> Path | None:
+        """The YAML file in effect: `CONFIG` if set, else `DATA_DIR/swarmdeck.yaml` if present."""
+        if self.config is not None:
+            return self.config
+        default = self.data_dir / "swarmdeck.yaml"
+        return default if default.exists() else None
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (`postgres://`, `postgresql://`) and pick the async driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the env settings, turning validation errors into a `ConfigError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source="environment", prefix="SWARMDECK_")) from None
+
+
+def load_file_config(path: Path | None) -> FileConfig:
+    """Parse and validate the YAML file; no file means every default."""
+    if path is None:
+        return FileConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}{where}: not valid YAML: {problem}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    try:
+        return FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source=str(path))) from None
+
+
+def _describe(exc: ValidationError, *, source: str, prefix: str = "") -> str:
+    lines = []
+    for error in exc.errors():
+        loc = ".".join(
+            f"[{part}]" if isinstance(part, int) else str(part) for part in error["loc"]
+        ).replace(".[", "[")
+        key = f"{prefix}{loc.upper()}" if prefix else loc
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {key or '(root)'}: {message}")
+    return f"{source}: invalid configuration\n" + "\n".join(lines)
+
+
+def resolve_secret_key(settings: Settings) -> bytes:
+    """The server's secret: `SECRET_KEY`, or one generated into the data dir with mode 0600."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = settings.data_dir / _SECRET_KEY_FILE
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two processes starting at once agree on one key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_bytes().strip()
+
+
+_SECRET_NAME = re.compile(r"(secret|token|password|api_key|apikey|credential)", re.IGNORECASE)
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a URL such as `postgresql://user:pw@host/db`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:{MASK}@{parts.hostname or ''}"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def masked(value: Any, key: str = "") -> Any:
+    """A copy of a settings value safe to print: secrets, secret-named keys, URL passwords."""
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="python")
+    if isinstance(value, dict):
+        return {name: masked(item, str(name)) for name, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(item, key) for item in value]
+    if value is None:
+        return None
+    if key and _SECRET_NAME.search(key) and not isinstance(value, bool):
+        return MASK
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, str) and "://" in value:
+        return mask_url(value)
+    return value
+
+
+def effective_settings(settings: Settings) -> dict[str, Any]:
+    """The env settings as printed by `config show` and the Settings page, secrets masked."""
+    shown: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        shown[name] = masked(getattr(settings, name), name)
+    shown["database_url"] = mask_url(settings.effective_database_url())
+    shown["config"] = str(settings.config_path()) if settings.config_path() else None
+    shown["secret_key"] = MASK
+    shown["admin_token"] = MASK if settings.admin_token else None
+    return shown

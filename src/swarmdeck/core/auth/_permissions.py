@@ -1,0 +1,117 @@
+"""Permissions `(resource, action, scope?)`, roles that grant them, and the one check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+ACTIONS = frozenset({"read", "write", "delete", "execute"})
+
+# Every resource of the product, present and coming, so roles can be written today.
+RESOURCES = frozenset(
+    {
+        "dashboard", "metrics", "logs", "costs", "budget", "alert", "gateway", "model",
+        "cache", "swarm", "agent", "run", "workflow", "mcp-server", "mcp-tool", "operation",
+        "approval", "service", "deploy", "plugin", "user", "role", "key", "audit", "settings",
+    }
+)  # fmt: skip
+
+WILDCARD = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """What a route needs or a role grants; `scope` narrows it (e.g. agent write `scale`)."""
+
+    resource: str
+    action: str
+    scope: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.resource != WILDCARD and self.resource not in RESOURCES:
+            raise ValueError(f"unknown resource {self.resource!r}")
+        if self.action != WILDCARD and self.action not in ACTIONS:
+            raise ValueError(f"unknown action {self.action!r}")
+
+    @classmethod
+    def parse(cls, text: str) -> Permission:
+        """Read `resource:action[:scope]`."""
+        parts = text.split(":")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(f"permission {text!r} is not resource:action[:scope]")
+        return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+
+    def __str__(self) -> str:
+        return f"{self.resource}:{self.action}" + (f":{self.scope}" if self.scope else "")
+
+    def covers(self, needed: Permission) -> bool:
+        """A grant covers a need on the same resource and action; an unscoped grant covers any scope."""
+        return (
+            self.resource in (WILDCARD, needed.resource)
+            and self.action in (WILDCARD, needed.action)
+            and (self.scope in (None, WILDCARD) or self.scope == needed.scope)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    permissions: frozenset[Permission]
+    inherits: tuple[str, ...] = ()
+    builtin: bool = False
+
+
+def _grants(*specs: str) -> frozenset[Permission]:
+    return frozenset(Permission.parse(spec) for spec in specs)
+
+
+BUILTIN_ROLES: Mapping[str, Role] = {
+    "admin": Role("admin", _grants("*:*"), builtin=True),
+    "viewer": Role("viewer", _grants("dashboard:read", "metrics:read", "logs:read"), builtin=True),
+    "operator": Role(
+        "operator",
+        _grants(
+            "swarm:read",
+            "swarm:execute",
+            "agent:read",
+            "agent:write:scale",
+            "agent:write:configure",
+            "mcp-server:read",
+            "mcp-server:execute:restart",
+            "mcp-server:execute:health-check",
+        ),
+        inherits=("viewer",),
+        builtin=True,
+    ),
+}
+
+
+@dataclass
+class RoleBook:
+    """The roles in force (built-in plus custom) and the permission check over them."""
+
+    roles: dict[str, Role] = field(default_factory=lambda: dict(BUILTIN_ROLES))
+
+    def add(self, role: Role) -> None:
+        self.roles[role.name] = role
+
+    def effective(self, role_name: str) -> frozenset[Permission]:
+        """Every permission a role holds, its inherited ones included (cycles are harmless)."""
+        seen: set[str] = set()
+        granted: set[Permission] = set()
+        pending = [role_name]
+        while pending:
+            name = pending.pop()
+            if name in seen or name not in self.roles:
+                continue
+            seen.add(name)
+            role = self.roles[name]
+            granted |= role.permissions
+            pending.extend(role.inherits)
+        return frozenset(granted)
+
+    def allows(self, role_name: str, needed: Permission) -> bool:
+        return any(grant.covers(needed) for grant in self.effective(role_name))
+
+    def allows_all(self, role_name: str, needed: Iterable[Permission]) -> bool:
+        return all(self.allows(role_name, permission) for permission in needed)

@@ -1,0 +1,132 @@
+"""Signed, expiring session cookies and the bootstrap admin token.
+
+A session is `base64url(json).base64url(hmac-sha256)` under the server's secret key,
+so any replica can verify it without shared state. It carries a CSRF token that
+cookie-authenticated state changes must echo in a header (double submit, bound to the
+signed session).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from pathlib import Path
+
+from swarmdeck.core.auth._principal import Principal
+
+SESSION_COOKIE = "swarmdeck_session"
+CSRF_COOKIE = "swarmdeck_csrf"
+CSRF_HEADER = "x-csrf-token"
+SESSION_TTL_SECONDS = 12 * 3600
+ADMIN_TOKEN_HASH_FILE = "admin_token.sha256"  # noqa: S105 (a file name)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a high-entropy token: enough to store and compare it, never to recover it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionSigner:
+    """Issues and verifies session cookies with the server's secret key."""
+
+    def __init__(self, secret_key: bytes) -> None:
+        self._key = hashlib.sha256(b"swarmdeck-session\x00" + secret_key).digest()
+
+    def _sign(self, payload: bytes) -> str:
+        return _b64(hmac.new(self._key, payload, hashlib.sha256).digest())
+
+    def issue(
+        self, principal: Principal, *, binding: str = "", now: float | None = None
+    ) -> tuple[str, str]:
+        """Return `(cookie value, csrf token)` for a principal; `binding` ties it to a credential."""
+        csrf = secrets.token_urlsafe(24)
+        claims = {
+            "sub": principal.name,
+            "role": principal.role,
+            "kind": principal.kind,
+            "exp": int((now or time.time()) + SESSION_TTL_SECONDS),
+            "csrf": csrf,
+            "bind": binding,
+            "sid": secrets.token_urlsafe(16),
+        }
+        payload = json.dumps(claims, separators=(",", ":"), sort_keys=True).encode()
+        return f"{_b64(payload)}.{self._sign(payload)}", csrf
+
+    def verify(self, cookie: str, *, now: float | None = None) -> tuple[Principal, str] | None:
+        """Return `(principal, binding)` for a valid unexpired cookie, else None."""
+        try:
+            body, signature = cookie.split(".", 1)
+            payload = _unb64(body)
+        except ValueError:
+            return None
+        if not hmac.compare_digest(self._sign(payload), signature):
+            return None
+        try:
+            claims = json.loads(payload)
+            if claims["exp"] < (now or time.time()):
+                return None
+            principal = Principal(
+                name=claims["sub"],
+                role=claims["role"],
+                kind=claims["kind"],
+                via="session",
+                csrf=claims["csrf"],
+                session_id=claims["sid"],
+                session_expires=float(claims["exp"]),
+            )
+            return principal, str(claims.get("bind", ""))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+class AdminTokens:
+    """The bootstrap admin bearer tokens: `SWARMDECK_ADMIN_TOKEN` and/or one generated at first start."""
+
+    def __init__(self, digests: list[str]) -> None:
+        self._digests = [digest for digest in digests if digest]
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._digests)
+
+    def match(self, token: str) -> str | None:
+        """The digest of a matching token (used to bind sessions to it), else None."""
+        presented = token_digest(token)
+        found = None
+        for digest in self._digests:
+            # Compare against every digest so timing says nothing about which one matched.
+            if hmac.compare_digest(presented, digest):
+                found = digest
+        return found
+
+    def still_valid(self, digest: str) -> bool:
+        return any(hmac.compare_digest(digest, known) for known in self._digests)
+
+
+def read_generated_token_digest(data_dir: Path) -> str | None:
+    path = data_dir / ADMIN_TOKEN_HASH_FILE
+    return path.read_text().strip() if path.exists() else None
+
+
+def generate_admin_token(data_dir: Path) -> str:
+    """Make a new admin token, keep only its digest (mode 0600), and return it to show once."""
+    token = "sdt-" + secrets.token_urlsafe(32)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / ADMIN_TOKEN_HASH_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(token_digest(token) + "\n")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return token

@@ -1,0 +1,18 @@
+"""Alembic environment: always run with a connection handed in by `swarmdeck.migrations`."""
+
+from alembic import context
+
+from swarmdeck.core.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `swarmdeck migrate`, not the alembic CLI")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,146 @@
+"""The running services one process shares: storage, counters, bus, status, auth.
+
+Built from settings by the app factory (or a worker, or a CLI command), started and
+stopped as one. Each part is chosen here: SQLite or PostgreSQL, in-process or Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from swarmdeck import __version__
+from swarmdeck.config import FileConfig, Settings, resolve_secret_key
+from swarmdeck.core.auth import (
+    AdminTokens,
+    Authenticator,
+    RoleBook,
+    SessionRevocations,
+    SessionSigner,
+    read_generated_token_digest,
+    token_digest,
+)
+from swarmdeck.core.bus import EventBus, create_bus
+from swarmdeck.core.counters import Counters, create_counters
+from swarmdeck.core.db import Database
+from swarmdeck.core.kv import KeyValueStore
+from swarmdeck.core.models import utcnow
+from swarmdeck.core.status import StatusBoard
+
+log = logging.getLogger(__name__)
+
+HEALTH_INTERVAL_SECONDS = 5.0
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: FileConfig
+    db: Database
+    kv: KeyValueStore
+    counters: Counters
+    bus: EventBus
+    status: StatusBoard
+    auth: Authenticator
+    version: str = __version__
+    instance_id: str = ""
+    started_at: datetime = field(default_factory=utcnow)
+    _health_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, config: FileConfig) -> Runtime:
+        db = Database(settings.effective_database_url())
+        bus = create_bus(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            buffer_size=config.events.buffer_size,
+            queue_size=config.events.subscriber_queue,
+        )
+        kv = KeyValueStore(db)
+        digests = [read_generated_token_digest(settings.data_dir) or ""]
+        if settings.admin_token is not None:
+            digests.append(token_digest(settings.admin_token.get_secret_value()))
+        auth = Authenticator(
+            admin_tokens=AdminTokens(digests),
+            signer=SessionSigner(resolve_secret_key(settings)),
+            roles=RoleBook(),
+            revocations=SessionRevocations(kv),
+        )
+        return cls(
+            settings=settings,
+            config=config,
+            db=db,
+            kv=kv,
+            counters=create_counters(settings.redis_url, prefix=settings.redis_prefix),
+            bus=bus,
+            status=StatusBoard(bus),
+            auth=auth,
+        )
+
+    @property
+    def mode(self) -> str:
+        return "embedded" if self.settings.embedded else "scaled"
+
+    def _labels(self) -> dict[str, str]:
+        """What each healthy component shows as its detail."""
+        live = "redis" if self.settings.redis_url else "in-process"
+        return {"database": self.db.dialect, "event-bus": live, "counters": live}
+
+    async def start(self) -> None:
+        """Migrate, connect, and start watching component health."""
+        labels = self._labels()
+        await self.bus.start()
+        await self.status.set("event-bus", "ok", labels["event-bus"])
+        await self.status.set("database", "starting", "migrating")
+        await self.db.migrate()
+        await self.status.set("database", "ok", labels["database"])
+        await self.counters.ping()
+        await self.status.set("counters", "ok", labels["counters"])
+        self.instance_id = await self._instance_id()
+        self._health_task = asyncio.create_task(self._watch_health(), name="health-watch")
+
+    async def _instance_id(self) -> str:
+        entry = await self.kv.get("instance", "id")
+        if entry is not None:
+            return str(entry.value)
+        candidate = uuid.uuid4().hex
+        with contextlib.suppress(Exception):  # another replica won the race: use its id
+            await self.kv.create("instance", "id", candidate)
+        entry = await self.kv.get("instance", "id")
+        return str(entry.value) if entry else candidate
+
+    async def check(self) -> dict[str, str | None]:
+        """Ping every dependency now; the answer `/readyz` gives. None means reachable."""
+        problems: dict[str, str | None] = {}
+        probes = {
+            "database": self.db.ping,
+            "event-bus": self.bus.ping,
+            "counters": self.counters.ping,
+        }
+        for name, probe in probes.items():
+            try:
+                await asyncio.wait_for(probe(), timeout=2.0)
+                problems[name] = None
+            except Exception as exc:
+                problems[name] = f"{type(exc).__name__}: {exc}"
+        return problems
+
+    async def _watch_health(self) -> None:
+        while True:
+            await asyncio.sleep(HEALTH_INTERVAL_SECONDS)
+            labels = self._labels()
+            for name, problem in (await self.check()).items():
+                await self.status.set(name, "down" if problem else "ok", problem or labels[name])
+
+    async def stop(self) -> None:
+        if self._health_task is not None:
+            self._health_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._health_task
+        await self.bus.aclose()
+        await self.counters.aclose()
+        await self.db.aclose()

@@ -1,0 +1,46 @@
+"""Schemathesis over the whole OpenAPI spec against a live server: no input gives a 5xx."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import Server
+
+SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", ["embedded"], indirect=True)
+async def test_no_generated_request_makes_a_server_error(server: Server, tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        SCHEMATHESIS,
+        "run",
+        f"{server.url}/api/openapi.json",
+        "--checks",
+        "not_a_server_error,status_code_conformance,content_type_conformance",
+        "--header",
+        f"Authorization: Bearer {server.token}",
+        # An SSE stream never ends; it has its own tests.
+        "--exclude-operation-id",
+        "stream_events_api_events_get",
+        "--max-examples",
+        "60",
+        "--seed",
+        "1",
+        "--generation-database",
+        "none",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "10",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 600)
+    text = output.decode(errors="replace")
+    assert process.returncode == 0, text[-6000:]
