@@ -64,7 +64,10 @@ def _run_server(settings: Settings, config: FileConfig, *, banner: bool) -> None
     from swarmdeck.app import create_app
     from swarmdeck.core.logs import configure_logging
 
-    configure_logging(settings.log_level, settings.log_format)
+    log_format = settings.log_format
+    if log_format == "auto":
+        log_format = "text" if sys.stderr.isatty() else "json"
+    configure_logging(settings.log_level, log_format)
     # Migration chatter is noise at INFO; problems still surface as warnings.
     logging.getLogger("alembic").setLevel(
         max(logging.WARNING, logging.getLevelName(settings.log_level))

@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "text"] = "json"
+    # auto: readable text on a terminal, JSON lines when piped to a log collector.
+    log_format: Literal["auto", "json", "text"] = "auto"
     otlp_endpoint: str | None = None
 
     @field_validator("log_level", mode="before")

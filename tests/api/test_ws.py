@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
+
+from swarmdeck.api.ws import _Connection
+from swarmdeck.config import EventsConfig, FileConfig, Settings
+from swarmdeck.core.auth import SYSTEM
+from swarmdeck.runtime import Runtime
 
 from .conftest import Server
 
@@ -121,3 +127,36 @@ async def test_cross_origin_cookie_handshake_is_refused(server: Server) -> None:
     with pytest.raises(websockets.exceptions.InvalidStatus):
         async with connect(ws_url(server), additional_headers=headers):
             pass
+
+
+class _SlowSocket:
+    """A socket whose sends wait at a gate, like a client on a slow link."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def send_text(self, text: str) -> None:
+        await self.gate.wait()
+        self.sent.append(json.loads(text))
+
+
+async def test_a_lagging_socket_resumes_from_the_buffer_without_loss(tmp_path: Path) -> None:
+    config = FileConfig(events=EventsConfig(subscriber_queue=10))
+    runtime = Runtime.build(Settings(data_dir=tmp_path), config)
+    socket = _SlowSocket()
+    connection = _Connection(socket, runtime, SYSTEM)  # type: ignore[arg-type]
+    await connection.handle(json.dumps({"id": "s", "type": "subscribe", "topics": ["t"]}))
+    socket.gate.clear()
+    for n in range(30):  # three times what the queue holds, while the socket is stuck
+        await runtime.bus.publish("t", "tick", n)
+        await asyncio.sleep(0)
+    socket.gate.set()
+    for _ in range(200):
+        if len([m for m in socket.sent if m.get("type") == "event"]) == 30:
+            break
+        await asyncio.sleep(0.01)
+    await connection.close()
+    events = [m["event"]["data"] for m in socket.sent if m.get("type") == "event"]
+    assert events == list(range(30))

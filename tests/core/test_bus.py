@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from swarmdeck.core.bus import Event, EventBus, MemoryBus, RedisBus, Subscription, event_order
+from swarmdeck.core.bus import (
+    Event,
+    EventBus,
+    Follower,
+    MemoryBus,
+    RedisBus,
+    Subscription,
+    event_order,
+)
 
 BusFactory = Callable[..., EventBus]
 
@@ -186,3 +194,23 @@ async def test_redis_bus_recovers_events_published_while_disconnected(
         await admin.aclose()
         await listener.aclose()
         await publisher.aclose()
+
+
+async def test_follower_survives_falling_behind_without_losing_events(make_bus: BusFactory) -> None:
+    bus = make_bus(queue_size=10)
+    await bus.start()
+    follower = Follower(bus, ["jobs"])
+    await follower.start()
+    for n in range(40):  # four times the queue, nobody reading
+        await bus.publish("jobs", "t", n)
+    got: list[int] = []
+
+    async def read() -> None:
+        async for event in follower.events():
+            got.append(event.data)
+            if len(got) == 40:
+                return
+
+    await asyncio.wait_for(read(), 10)
+    await follower.close()
+    assert got == list(range(40))

@@ -12,6 +12,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from swarmdeck.api.deps import RuntimeDep, require
 from swarmdeck.core.auth import Principal
+from swarmdeck.core.bus import Follower
 from swarmdeck.core.errors import InvalidInput, PermissionDenied
 from swarmdeck.core.topics import TOPIC_PATTERN, read_permission
 from swarmdeck.runtime import Runtime
@@ -70,23 +71,24 @@ async def stream_events(
 ) -> EventSourceResponse:
     """Stream bus events as SSE, resuming after `Last-Event-ID` from the replay buffer."""
     wanted = parse_topics(runtime, principal, topics)
-    subscription = await runtime.bus.subscribe(wanted, last_event_id=last_event_id or since)
+    follower = Follower(runtime.bus, wanted, last_event_id=last_event_id or since)
+    await follower.start()
 
     async def frames() -> AsyncIterator[ServerSentEvent]:
         try:
-            async for event in subscription:
+            async for event in follower.events():
                 if wanted is None and not may_read(runtime, principal, event.topic):
                     continue
                 yield ServerSentEvent(data=event.wire, id=event.id)
         finally:
-            await runtime.bus.unsubscribe(subscription)
+            await follower.close()
 
     shutdown = anyio.Event()
 
     async def end_on_shutdown() -> None:
-        # Ending the subscription lets the stream finish its response cleanly on SIGTERM.
+        # Ending the stream lets the response finish cleanly on SIGTERM.
         await shutdown.wait()
-        await runtime.bus.unsubscribe(subscription)
+        await follower.close()
 
     return EventSourceResponse(
         frames(),

@@ -22,7 +22,7 @@ from swarmdeck.api.deps import get_runtime, require
 from swarmdeck.api.errors import error_body
 from swarmdeck.api.events import PublishRequest, parse_topics
 from swarmdeck.core.auth import Permission, Principal
-from swarmdeck.core.bus import Subscription
+from swarmdeck.core.bus import Follower
 from swarmdeck.core.errors import InvalidInput, NotFound, SwarmDeckError
 from swarmdeck.runtime import Runtime
 
@@ -91,7 +91,7 @@ class _Connection:
         self.principal = principal
         self.topics: set[str] = set()
         self._send_lock = asyncio.Lock()
-        self._subscription: Subscription | None = None
+        self._follower: Follower | None = None
         self._pump: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_event_id: str | None = None
@@ -157,16 +157,18 @@ class _Connection:
     async def _resubscribe(self) -> None:
         await self._stop_pump()
         if self.topics:
-            # Resume from the last event sent so a topic change loses nothing in between.
-            self._subscription = await self.runtime.bus.subscribe(
-                frozenset(self.topics), last_event_id=self._last_event_id
+            # Subscribed before the reply goes out, resuming after the last event sent, so
+            # a topic change loses nothing.
+            self._follower = Follower(
+                self.runtime.bus, self.topics, last_event_id=self._last_event_id
             )
-            self._pump = asyncio.create_task(self._forward(self._subscription))
+            await self._follower.start()
+            self._pump = asyncio.create_task(self._forward(self._follower))
 
-    async def _forward(self, subscription: Subscription) -> None:
-        async for event in subscription:
-            self._last_event_id = event.id
+    async def _forward(self, follower: Follower) -> None:
+        async for event in follower.events():
             await self.send({"type": "event", "event": event.to_dict()})
+            self._last_event_id = event.id
 
     async def _stop_pump(self) -> None:
         if self._pump is not None:
@@ -174,9 +176,9 @@ class _Connection:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await self._pump
             self._pump = None
-        if self._subscription is not None:
-            await self.runtime.bus.unsubscribe(self._subscription)
-            self._subscription = None
+        if self._follower is not None:
+            await self._follower.close()
+            self._follower = None
 
     async def close(self) -> None:
         await self._stop_pump()

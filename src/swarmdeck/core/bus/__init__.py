@@ -5,6 +5,7 @@ out to the dashboard and other clients.
 """
 
 from swarmdeck.core.bus._base import Event, EventBus, Subscription, event_order
+from swarmdeck.core.bus._follow import Follower
 from swarmdeck.core.bus._memory import MemoryBus
 from swarmdeck.core.bus._redis import RedisBus
 
@@ -25,6 +26,7 @@ def create_bus(
 __all__ = [
     "Event",
     "EventBus",
+    "Follower",
     "MemoryBus",
     "RedisBus",
     "Subscription",

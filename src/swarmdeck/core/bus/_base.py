@@ -63,6 +63,7 @@ class Subscription:
     backlog: list[Event] = field(default_factory=list)
     last_id: tuple[int, int] = (-1, -1)
     overflowed: bool = False
+    closed: bool = False
 
     def wants(self, topic: str) -> bool:
         return self.topics is None or topic in self.topics
@@ -76,6 +77,10 @@ class Subscription:
             yield event
         self.backlog = []
         while True:
+            # A closed subscription delivers what it already holds, then ends: no gaps, so
+            # resuming from the last id seen loses nothing.
+            if self.closed and self.queue.empty():
+                return
             live = await self.queue.get()
             if live is None:
                 return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Collection
 
@@ -56,13 +57,10 @@ class Fanout:
 
     @staticmethod
     def _end(subscription: Subscription) -> None:
-        # Make room for the end marker even when the queue is full.
-        while True:
-            try:
-                subscription.queue.put_nowait(None)
-                return
-            except asyncio.QueueFull:
-                subscription.queue.get_nowait()
+        subscription.closed = True
+        # Wake a reader waiting on an empty queue; a full queue is drained first, then ends.
+        with contextlib.suppress(asyncio.QueueFull):
+            subscription.queue.put_nowait(None)
 
     @property
     def count(self) -> int:

@@ -7,12 +7,17 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from swarmdeck.core.errors import Unavailable
+
 BUCKETS = 60
 """How many buckets a window is cut into: the sliding window is exact to one bucket's width."""
 
 
-class LockTimeout(Exception):
-    """Someone else still held the lock when blocking_timeout ran out."""
+class LockTimeout(Unavailable):
+    """Someone else still held the lock when blocking_timeout ran out (a 503 at the API)."""
+
+    def __init__(self, message: str = "lock is held elsewhere") -> None:
+        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)

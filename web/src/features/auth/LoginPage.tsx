@@ -101,8 +101,9 @@ export function LoginPage() {
             </button>
           </div>
           <p className="mt-2 text-xs text-slate-500">
-            The value of <code className="font-mono text-slate-700">SWARMDECK_ADMIN_TOKEN</code> on
-            the server.
+            The token <code className="font-mono text-slate-700">swarmdeck up</code> printed at first
+            start, or the value of{" "}
+            <code className="font-mono text-slate-700">SWARMDECK_ADMIN_TOKEN</code>.
           </p>
 
           {error ? (
