@@ -7,14 +7,15 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import http_get, sse_latency
+from bench import audit_verify, http_get, sse_latency
 from bench._report import console
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "sse": lambda _: sse_latency.run(),
     "http": lambda args: http_get.run(loadgen=args.loadgen),
+    "audit": lambda args: audit_verify.run(records=args.audit_records),
 }
-ALIASES = {sse_latency.NAME: "sse", http_get.NAME: "http"}
+ALIASES = {sse_latency.NAME: "sse", http_get.NAME: "http", audit_verify.NAME: "audit"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=["auto", "wrk", "aiohttp"],
         default="auto",
         help="load generator for the http throughput run (auto: wrk when installed)",
+    )
+    parser.add_argument(
+        "--audit-records",
+        type=int,
+        default=audit_verify.RECORDS,
+        metavar="N",
+        help=f"records the audit verification bench builds (default {audit_verify.RECORDS:,})",
     )
     args = parser.parse_args(argv)
     names = [ALIASES.get(n, n) for n in args.names] or list(BENCHMARKS)

@@ -26,11 +26,12 @@ def free_port() -> int:
 
 
 class Up:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMDECK_")}
         env["SWARMDECK_DATA_DIR"] = str(data_dir)
+        env.update(extra_env or {})
         self.log = data_dir.parent / f"up-{self.port}.log"
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
@@ -72,36 +73,38 @@ def up(tmp_path: Path) -> Iterator[Up]:
         running.process.wait()
 
 
-def test_up_prints_the_url_and_a_token_that_logs_in(up: Up) -> None:
+PASSWORD_LINE = re.compile(r"log in as admin with password \(shown once, keep it\): (\S+)")
+
+
+def admin_password(up: Up) -> str:
+    match = PASSWORD_LINE.search(up.output())
+    assert match, up.output()
+    return match.group(1)
+
+
+def test_up_prints_the_url_and_an_admin_password_that_logs_in(up: Up) -> None:
     up.wait_ready()
-    text = up.output()
-    assert up.url in text
-    match = re.search(r"admin token \(shown once, keep it\): (sdt-\S+)", text)
-    assert match, text
-    token = match.group(1)
+    assert up.url in up.output()
+    password = admin_password(up)
     with httpx.Client(base_url=up.url) as client:
-        assert client.post("/api/login", json={"token": token}).status_code == 200
+        login = client.post("/api/login", json={"name": "admin", "password": password})
+        assert login.status_code == 200, login.text
         assert client.get("/api/me").json()["role"] == "admin"
-    # Only a digest of the token is stored.
-    stored = (up.log.parent / "data" / "admin_token.sha256").read_text()
-    assert token not in stored
-    assert (up.log.parent / "data" / "swarmdeck.db").exists()
+    database = (up.log.parent / "data" / "swarmdeck.db").read_bytes()
+    assert password.encode() not in database  # only its argon2id hash is stored
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_up_stops_within_ten_seconds_with_a_live_stream_open(up: Up, sig: signal.Signals) -> None:
     up.wait_ready()
-    token = re.search(r"keep it\): (sdt-\S+)", up.output())
-    assert token
-    headers = {"authorization": f"Bearer {token.group(1)}"}
-    with (
-        httpx.Client(base_url=up.url, headers=headers, timeout=20) as client,
-        client.stream("GET", "/api/events") as stream,
-    ):
-        assert stream.status_code == 200
-        published = client.post("/api/events", json={"topic": "t", "type": "x"})
-        assert published.status_code == 202
-        code, elapsed = up.stop(sig)
+    with httpx.Client(base_url=up.url, timeout=20) as client:
+        client.post("/api/login", json={"name": "admin", "password": admin_password(up)})
+        client.headers["x-csrf-token"] = client.cookies["swarmdeck_csrf"]
+        with client.stream("GET", "/api/events") as stream:
+            assert stream.status_code == 200
+            published = client.post("/api/events", json={"topic": "t", "type": "x"})
+            assert published.status_code == 202
+            code, elapsed = up.stop(sig)
     # uvicorn re-raises the signal after a clean shutdown, as Unix tools expect.
     assert code in (0, -sig, 128 + sig), up.output()
     assert elapsed < 10
@@ -112,20 +115,34 @@ def test_up_stops_within_ten_seconds_with_a_live_stream_open(up: Up, sig: signal
     assert leftover.stdout.strip() == ""
 
 
-def test_second_start_keeps_the_token_and_does_not_print_it_again(tmp_path: Path) -> None:
+def test_second_start_does_not_make_another_admin(tmp_path: Path) -> None:
     first = Up(tmp_path / "data")
     try:
         first.wait_ready()
-        token = re.search(r"keep it\): (sdt-\S+)", first.output())
-        assert token
+        password = admin_password(first)
     finally:
         first.stop(signal.SIGTERM)
     second = Up(tmp_path / "data")
     try:
         second.wait_ready()
-        assert token.group(1) not in second.output()
-        assert "printed at first start" in second.output()
+        assert not PASSWORD_LINE.search(second.output())
+        assert "log in with your user name and password" in second.output()
         with httpx.Client(base_url=second.url) as client:
-            assert client.post("/api/login", json={"token": token.group(1)}).status_code == 200
+            login = client.post("/api/login", json={"name": "admin", "password": password})
+            assert login.status_code == 200
     finally:
         second.stop(signal.SIGTERM)
+
+
+def test_with_an_admin_token_no_admin_user_is_made(tmp_path: Path) -> None:
+    up = Up(tmp_path / "data", {"SWARMDECK_ADMIN_TOKEN": "sdt-chosen-by-the-team"})
+    try:
+        up.wait_ready()
+        assert not PASSWORD_LINE.search(up.output())
+        assert "SWARMDECK_ADMIN_TOKEN also logs in" in up.output()
+        headers = {"authorization": "Bearer sdt-chosen-by-the-team"}
+        users = httpx.get(f"{up.url}/api/users", headers=headers)
+        assert users.status_code == 200
+        assert users.json() == []
+    finally:
+        up.stop(signal.SIGTERM)

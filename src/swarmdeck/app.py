@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from swarmdeck import __version__
-from swarmdeck.api import events, session, system, ws
+from swarmdeck.api import audit, events, keys, roles, session, system, users, ws
 from swarmdeck.api.errors import COMMON_ERRORS, install_error_handlers
 from swarmdeck.api.middleware import RequestContextMiddleware
 from swarmdeck.api.ui import mount_ui
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, config: FileConfig | None = Non
         telemetry={"metrics": False},
     )
     install_error_handlers(app)
-    for module in (system, session, events, ws):
+    for module in (system, session, events, ws, users, keys, roles, audit):
         app.include_router(module.router, responses=COMMON_ERRORS)
     mount_ui(app)  # last: its catch-all must not shadow API routes
     return app

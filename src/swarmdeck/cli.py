@@ -6,14 +6,17 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 import yaml
 from rich.console import Console
+from rich.table import Table
 
 from swarmdeck import __version__
+from swarmdeck.cli_audit import audit_app
 from swarmdeck.config import (
     ConfigError,
     FileConfig,
@@ -23,15 +26,26 @@ from swarmdeck.config import (
     load_settings,
     masked,
 )
-from swarmdeck.core.auth import generate_admin_token, read_generated_token_digest
+from swarmdeck.core.auth import Caller
+from swarmdeck.core.errors import SwarmDeckError
+
+if TYPE_CHECKING:
+    from swarmdeck.runtime import Runtime
+
+T = TypeVar("T")
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="SwarmDeck: the control plane for LLM agents."
 )
 config_app = typer.Typer(no_args_is_help=True, help="Inspect and validate configuration.")
-token_app = typer.Typer(no_args_is_help=True, help="The bootstrap admin token.")
+users_app = typer.Typer(
+    no_args_is_help=True, help="Users: add, list, disable, set a role or password."
+)
+keys_app = typer.Typer(no_args_is_help=True, help="API keys: create, list, revoke.")
 app.add_typer(config_app, name="config")
-app.add_typer(token_app, name="admin-token")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 # soft_wrap: tokens and URLs must stay on one line when output is piped or logged.
 console = Console(soft_wrap=True)
@@ -51,11 +65,17 @@ def _load(**overrides: object) -> tuple[Settings, FileConfig]:
         raise typer.Exit(2) from None
 
 
-def _bootstrap_token(settings: Settings) -> str | None:
-    """Make an admin token at first start when none is configured; return it to show once."""
-    if settings.admin_token is not None or read_generated_token_digest(settings.data_dir):
+def _bootstrap_admin(settings: Settings, config: FileConfig) -> str | None:
+    """At first start with no user and no admin token: an `admin` user, password shown once."""
+    if settings.admin_token is not None:
         return None
-    return generate_admin_token(settings.data_dir)
+    from swarmdeck.runtime import Runtime
+
+    async def run() -> str | None:
+        async with Runtime.build(settings, config).opened() as runtime:
+            return await runtime.users.bootstrap_admin(Caller.cli())
+
+    return asyncio.run(run())
 
 
 def _run_server(settings: Settings, config: FileConfig, *, banner: bool) -> None:
@@ -72,22 +92,22 @@ def _run_server(settings: Settings, config: FileConfig, *, banner: bool) -> None
     logging.getLogger("alembic").setLevel(
         max(logging.WARNING, logging.getLevelName(settings.log_level))
     )
-    new_token = _bootstrap_token(settings)
+    password = _bootstrap_admin(settings, config)
     if banner:
         url = f"http://{settings.host}:{settings.port}"
+        mode = "embedded" if settings.embedded else "scaled"
         console.print(f"[bold green]SwarmDeck {__version__}[/] is starting at [bold]{url}[/]")
-        console.print(
-            f"  data dir: {settings.data_dir.resolve()}  mode: {'embedded' if settings.embedded else 'scaled'}"
-        )
-        if new_token:
-            console.print(f"  admin token (shown once, keep it): [bold yellow]{new_token}[/]")
-            console.print("  lost it? `swarmdeck admin-token reset` prints a new one")
-        elif settings.admin_token is not None:
-            console.print("  log in with the token in SWARMDECK_ADMIN_TOKEN")
-        else:
+        console.print(f"  data dir: {settings.data_dir.resolve()}  mode: {mode}")
+        if password:
             console.print(
-                "  log in with the admin token printed at first start (`swarmdeck admin-token reset` for a new one)"
+                "  log in as [bold]admin[/] with password (shown once, keep it): "
+                f"[bold yellow]{password}[/]"
             )
+            console.print("  lost it? `swarmdeck users passwd admin` sets a new one")
+        if settings.admin_token is not None:
+            console.print("  the token in SWARMDECK_ADMIN_TOKEN also logs in as admin")
+        elif not password:
+            console.print("  log in with your user name and password (`swarmdeck users list`)")
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(settings, config),
@@ -181,13 +201,136 @@ def config_check(file: Annotated[Path, typer.Argument(help="the YAML file to val
     console.print(f"{file}: ok")
 
 
-@token_app.command("reset")
-def token_reset() -> None:
-    """Replace the generated admin token and print the new one (the old one stops working)."""
-    settings, _ = _load()
-    token = generate_admin_token(settings.data_dir)
-    console.print(f"new admin token (shown once): [bold yellow]{token}[/]")
-    console.print("running servers pick it up at their next start")
+def _run(body: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run one command against storage, with domain errors printed, not raised."""
+    from swarmdeck.runtime import Runtime
+
+    settings, config = _load()
+
+    async def run() -> T:
+        async with Runtime.build(settings, config).opened() as runtime:
+            return await body(runtime)
+
+    try:
+        return asyncio.run(run())
+    except SwarmDeckError as exc:
+        err.print(f"[bold red]{exc.type}[/]: {exc.message}", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="the user's role")] = "viewer",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Add a user (asks for the password, at least 12 characters)."""
+    password = _read_password(password_stdin)
+    user = _run(lambda rt: rt.users.create(Caller.cli(), name, password, role))
+    console.print(f"user [bold]{user.name}[/] added with role {user.role}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users."""
+    users = _run(lambda rt: rt.users.list())
+    table = Table("name", "role", "disabled", "created", "last login")
+    for user in users:
+        table.add_row(
+            user.name,
+            user.role,
+            "yes" if user.disabled else "",
+            f"{user.created_at:%Y-%m-%d %H:%M}",
+            f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "",
+        )
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(
+    name: str, enable: Annotated[bool, typer.Option("--enable", help="enable instead")] = False
+) -> None:
+    """Disable a user (their sessions and keys stop working), or enable them again."""
+    _run(lambda rt: rt.users.update(Caller.cli(), name, disabled=not enable))
+    console.print(f"user [bold]{name}[/] {'enabled' if enable else 'disabled'}")
+
+
+@users_app.command("set-role")
+def users_set_role(name: str, role: str) -> None:
+    """Change a user's role."""
+    _run(lambda rt: rt.users.update(Caller.cli(), name, role=role))
+    console.print(f"user [bold]{name}[/] now has role {role}")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Set a user's password."""
+    password = _read_password(password_stdin)
+    _run(lambda rt: rt.users.update(Caller.cli(), name, password=password))
+    console.print(f"password of [bold]{name}[/] changed")
+
+
+@keys_app.command("create")
+def keys_create(
+    user: Annotated[str, typer.Option(help="the key's owner")],
+    name: Annotated[str, typer.Option(help="what the key is for")],
+    role: Annotated[
+        str | None, typer.Option(help="at most the owner's role; default the owner's")
+    ] = None,
+    expires_in: Annotated[int | None, typer.Option(help="seconds until it expires")] = None,
+) -> None:
+    """Create an API key and print it once."""
+    key, secret = _run(
+        lambda rt: rt.keys.create(
+            Caller.cli(), user=user, name=name, role=role, expires_in=expires_in
+        )
+    )
+    console.print(
+        f"key [bold]{key.id}[/] for {key.user} with role {key.role}; shown once, keep it:"
+    )
+    sys.stdout.write(secret + "\n")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (never the keys themselves)."""
+    keys = _run(lambda rt: rt.keys.list(Caller.cli()))
+    table = Table(
+        "id", "name", "user", "role", "last4", "created", "last used", "expires", "revoked"
+    )
+    for key in keys:
+        table.add_row(
+            key.id,
+            key.name,
+            key.user,
+            key.role,
+            key.last4,
+            f"{key.created_at:%Y-%m-%d %H:%M}",
+            f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
+            f"{key.expires_at:%Y-%m-%d %H:%M}" if key.expires_at else "",
+            f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key."""
+    _run(lambda rt: rt.keys.revoke(Caller.cli(), key_id))
+    console.print(f"key [bold]{key_id}[/] revoked")
 
 
 def main() -> None:

@@ -58,11 +58,50 @@ class EventsConfig(_Section):
     subscriber_queue: int = Field(default=1000, ge=10, le=100_000)
 
 
+class RoleConfig(_Section):
+    permissions: list[str] = Field(default_factory=list, description="resource:action[:scope]")
+    inherits: list[str] = Field(default_factory=list)
+
+    @field_validator("permissions")
+    @classmethod
+    def _permissions_parse(cls, permissions: list[str]) -> list[str]:
+        from swarmdeck.core.auth._permissions import Permission
+
+        for text in permissions:
+            Permission.parse(text)  # ValueError names the bad one
+        return permissions
+
+
+class AuditConfig(_Section):
+    checkpoint_every: int = Field(
+        default=100, ge=1, description="records between signed checkpoints"
+    )
+    checkpoint_seconds: float = Field(
+        default=300.0, gt=0, description="seconds between checkpoints"
+    )
+    webhook_url: str | None = Field(default=None, description="also POST each checkpoint here")
+
+
 class FileConfig(_Section):
     """The product configuration held in the YAML file."""
 
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
+    roles: dict[str, RoleConfig] = Field(default_factory=dict, description="custom roles")
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_are_custom(cls, roles: dict[str, RoleConfig]) -> dict[str, RoleConfig]:
+        from swarmdeck.core.auth._permissions import BUILTIN_ROLES
+
+        for name, role in roles.items():
+            if name in BUILTIN_ROLES:
+                raise ValueError(f"{name!r} is a built-in role and cannot be redefined")
+            for parent in role.inherits:
+                if parent not in roles and parent not in BUILTIN_ROLES:
+                    raise ValueError(f"role {name!r} inherits unknown role {parent!r}")
+        return roles
 
 
 class Settings(BaseSettings):

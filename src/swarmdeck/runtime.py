@@ -10,21 +10,27 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from swarmdeck import __version__
 from swarmdeck.config import FileConfig, Settings, resolve_secret_key
+from swarmdeck.core.audit import AuditLog
 from swarmdeck.core.auth import (
+    ACCESS_TOPIC,
     AdminTokens,
     Authenticator,
+    KeyService,
     RoleBook,
+    RoleService,
+    RoleSpec,
     SessionRevocations,
     SessionSigner,
-    read_generated_token_digest,
+    UserService,
     token_digest,
 )
-from swarmdeck.core.bus import EventBus, create_bus
+from swarmdeck.core.bus import EventBus, Follower, create_bus
 from swarmdeck.core.counters import Counters, create_counters
 from swarmdeck.core.db import Database
 from swarmdeck.core.kv import KeyValueStore
@@ -46,10 +52,15 @@ class Runtime:
     bus: EventBus
     status: StatusBoard
     auth: Authenticator
+    audit: AuditLog
+    roles: RoleService
+    users: UserService
+    keys: KeyService
     version: str = __version__
     instance_id: str = ""
     started_at: datetime = field(default_factory=utcnow)
     _health_task: asyncio.Task[None] | None = None
+    _access_task: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings, config: FileConfig) -> Runtime:
@@ -61,14 +72,34 @@ class Runtime:
             queue_size=config.events.subscriber_queue,
         )
         kv = KeyValueStore(db)
-        digests = [read_generated_token_digest(settings.data_dir) or ""]
+        secret_key = resolve_secret_key(settings)
+        audit = AuditLog(
+            db,
+            bus,
+            secret_key=secret_key,
+            data_dir=settings.data_dir,
+            checkpoint_every=config.audit.checkpoint_every,
+            checkpoint_seconds=config.audit.checkpoint_seconds,
+            webhook_url=config.audit.webhook_url,
+        )
+        book = RoleBook()
+        configured = {
+            name: RoleSpec(tuple(role.permissions), tuple(role.inherits))
+            for name, role in config.roles.items()
+        }
+        roles = RoleService(db, book, audit, bus, configured)
+        users = UserService(db, book, audit, bus)
+        keys = KeyService(db, book, audit, bus)
+        digests = []
         if settings.admin_token is not None:
             digests.append(token_digest(settings.admin_token.get_secret_value()))
         auth = Authenticator(
             admin_tokens=AdminTokens(digests),
-            signer=SessionSigner(resolve_secret_key(settings)),
-            roles=RoleBook(),
+            signer=SessionSigner(secret_key),
+            roles=book,
             revocations=SessionRevocations(kv),
+            users=users,
+            keys=keys,
         )
         return cls(
             settings=settings,
@@ -79,6 +110,10 @@ class Runtime:
             bus=bus,
             status=StatusBoard(bus),
             auth=auth,
+            audit=audit,
+            roles=roles,
+            users=users,
+            keys=keys,
         )
 
     @property
@@ -101,7 +136,26 @@ class Runtime:
         await self.counters.ping()
         await self.status.set("counters", "ok", labels["counters"])
         self.instance_id = await self._instance_id()
+        await self.roles.load()
+        access = Follower(self.bus, [ACCESS_TOPIC])
+        await access.start()
+        self._access_task = asyncio.create_task(self._watch_access(access), name="access-watch")
         self._health_task = asyncio.create_task(self._watch_health(), name="health-watch")
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Runtime]:
+        """Storage and access services without serving: what CLI commands run on."""
+        await self.db.migrate()
+        await self.roles.load()
+        try:
+            yield self
+        finally:
+            try:
+                await self.audit.aclose()
+            finally:
+                await self.bus.aclose()
+                await self.counters.aclose()
+                await self.db.aclose()
 
     async def _instance_id(self) -> str:
         entry = await self.kv.get("instance", "id")
@@ -136,11 +190,31 @@ class Runtime:
             for name, problem in (await self.check()).items():
                 await self.status.set(name, "down" if problem else "ok", problem or labels[name])
 
+    async def _watch_access(self, access: Follower) -> None:
+        """Keep caches and the role book in step with changes made on any replica."""
+        try:
+            async for event in access.events():
+                if event.type == "roles.changed":
+                    await self.roles.load()
+                elif event.type == "user.changed":
+                    self.users.forget(str((event.data or {}).get("user")))
+                elif event.type == "key.changed":
+                    self.keys.forget()
+        finally:
+            await access.close()
+
     async def stop(self) -> None:
-        if self._health_task is not None:
-            self._health_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._health_task
+        for task in (self._health_task, self._access_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        # Drain queued records and sign a final checkpoint, so truncating the newest
+        # records is detectable.
+        try:
+            await self.audit.aclose()
+        except Exception:
+            log.exception("could not close the audit log cleanly")
         await self.bus.aclose()
         await self.counters.aclose()
         await self.db.aclose()

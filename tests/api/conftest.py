@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import socket
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from pydantic import SecretStr
 
 from swarmdeck.app import create_app
 from swarmdeck.config import FileConfig, Settings
-from swarmdeck.core.auth import SESSION_COOKIE, Principal, SessionSigner
+from swarmdeck.core.auth import CSRF_COOKIE, SESSION_COOKIE
 
 SHAPES = [
     pytest.param("embedded", id="embedded"),
@@ -45,19 +46,28 @@ class Server:
     def admin(self) -> httpx.AsyncClient:
         return self.client(token=self.token)
 
-    def session_cookie(self, role: str, name: str = "someone") -> tuple[str, str]:
-        """A signed session for a principal of `role` (users arrive with the access-control issue)."""
-        from swarmdeck.config import resolve_secret_key
+    async def session_cookie(self, role: str) -> tuple[str, str]:
+        """Make a user of `role`, log in with its password; return `(session cookie, csrf)`."""
+        name = f"{role}-{secrets.token_hex(4)}"
+        password = "a-long-enough-password"
+        async with self.admin() as admin:
+            created = await admin.post(
+                "/api/users", json={"name": name, "password": password, "role": role}
+            )
+            assert created.status_code == 201, created.text
+        async with self.client() as client:
+            response = await client.post("/api/login", json={"name": name, "password": password})
+            assert response.status_code == 200, response.text
+            return client.cookies[SESSION_COOKIE], client.cookies[CSRF_COOKIE]
 
-        signer = SessionSigner(resolve_secret_key(self.settings))
-        return signer.issue(Principal(name=name, role=role, kind="user"))
-
-    def as_role(self, role: str) -> httpx.AsyncClient:
-        cookie, csrf = self.session_cookie(role)
-        client = self.client()
-        client.cookies.set(SESSION_COOKIE, cookie)
-        client.headers["x-csrf-token"] = csrf
-        return client
+    @contextlib.asynccontextmanager
+    async def as_role(self, role: str) -> AsyncIterator[httpx.AsyncClient]:
+        """A dashboard session of a fresh user holding `role`."""
+        cookie, csrf = await self.session_cookie(role)
+        async with self.client() as client:
+            client.cookies.set(SESSION_COOKIE, cookie)
+            client.headers["x-csrf-token"] = csrf
+            yield client
 
 
 async def start_server(
@@ -94,7 +104,7 @@ def server_settings(shape: str, tmp_path: Path, request: pytest.FixtureRequest) 
     token = "sdt-test-" + secrets.token_urlsafe(16)
     extra: dict[str, object] = {}
     if shape == "scaled":
-        extra["database_url"] = request.getfixturevalue("pg_database_url")
+        extra["database_url"] = request.getfixturevalue("fresh_pg_database_url")
         extra["redis_url"] = request.getfixturevalue("redis_url")
         extra["redis_prefix"] = request.getfixturevalue("redis_prefix")
     return Settings(

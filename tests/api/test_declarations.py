@@ -104,7 +104,7 @@ async def test_bad_bearer_token_is_401_not_anonymous(server: Server) -> None:
 
 @pytest.mark.parametrize("shape", ["embedded"], indirect=True)
 async def test_a_forged_session_cookie_is_ignored(server: Server) -> None:
-    cookie, _ = server.session_cookie("admin")
+    cookie, _ = await server.session_cookie("admin")
     body, _, _signature = cookie.partition(".")
     async with server.client() as client:
         client.cookies.set("swarmdeck_session", f"{body}.forged")

@@ -113,7 +113,7 @@ async def test_topic_permissions_are_checked(server: Server) -> None:
         assert denied.status_code == 403
         assert denied.json()["error"]["details"] == {"topic": "costs"}
         bad = await client.get("/api/events?topics=Bad%20Topic")
-        assert bad.status_code == 400
+        assert bad.status_code == 422
 
 
 @pytest.mark.parametrize("shape", ["embedded"], indirect=True)

@@ -13,7 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from swarmdeck.api.ws import _Connection
 from swarmdeck.config import EventsConfig, FileConfig, Settings
-from swarmdeck.core.auth import SYSTEM
+from swarmdeck.core.auth import Caller
 from swarmdeck.runtime import Runtime
 
 from .conftest import Server
@@ -94,7 +94,7 @@ async def test_bad_messages_get_errors_and_the_socket_stays_open(server: Server)
 
 @pytest.mark.parametrize("shape", ["embedded"], indirect=True)
 async def test_commands_check_permissions_like_http(server: Server) -> None:
-    cookie, _ = server.session_cookie("viewer")
+    cookie, _ = await server.session_cookie("viewer")
     headers = {"cookie": f"swarmdeck_session={cookie}", "origin": server.url}
     async with connect(ws_url(server), additional_headers=headers) as ws:
         await ws.send(
@@ -122,7 +122,7 @@ async def test_handshake_without_credentials_is_refused(server: Server) -> None:
 
 @pytest.mark.parametrize("shape", ["embedded"], indirect=True)
 async def test_cross_origin_cookie_handshake_is_refused(server: Server) -> None:
-    cookie, _ = server.session_cookie("admin")
+    cookie, _ = await server.session_cookie("admin")
     headers = {"cookie": f"swarmdeck_session={cookie}", "origin": "http://evil.example"}
     with pytest.raises(websockets.exceptions.InvalidStatus):
         async with connect(ws_url(server), additional_headers=headers):
@@ -146,7 +146,7 @@ async def test_a_lagging_socket_resumes_from_the_buffer_without_loss(tmp_path: P
     config = FileConfig(events=EventsConfig(subscriber_queue=10))
     runtime = Runtime.build(Settings(data_dir=tmp_path), config)
     socket = _SlowSocket()
-    connection = _Connection(socket, runtime, SYSTEM)  # type: ignore[arg-type]
+    connection = _Connection(socket, runtime, Caller.cli())  # type: ignore[arg-type]
     await connection.handle(json.dumps({"id": "s", "type": "subscribe", "topics": ["t"]}))
     socket.gate.clear()
     for n in range(30):  # three times what the queue holds, while the socket is stuck

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select, text
@@ -15,8 +16,10 @@ from sqlalchemy import Column, MetaData, String, Table, func, insert, select, te
 from swarmdeck.core.db import Database
 from swarmdeck.core.errors import Conflict
 from swarmdeck.core.kv import KeyValueStore
-from swarmdeck.core.models import Money, UTCDateTime, uuid7
-from swarmdeck.migrations import current_revision, downgrade, upgrade
+from swarmdeck.core.models import KeyValue, Money, UTCDateTime, uuid7
+from swarmdeck.migrations import alembic_config, current_revision, downgrade, upgrade
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 @pytest.fixture
@@ -41,25 +44,25 @@ async def test_migrations_go_up_and_down_from_empty(fresh_database_url: str) -> 
     try:
         assert await current_revision(database.engine) is None
         await upgrade(database.engine)
-        assert await current_revision(database.engine) == "0001"
+        assert await current_revision(database.engine) == HEAD
         await downgrade(database.engine, "base")
         assert await current_revision(database.engine) is None
         await upgrade(database.engine)  # and up again: downgrades leave nothing behind
-        assert await current_revision(database.engine) == "0001"
+        assert await current_revision(database.engine) == HEAD
     finally:
         await database.aclose()
 
 
 async def test_migrating_twice_is_harmless(db: Database) -> None:
     await db.migrate()
-    assert await current_revision(db.engine) == "0001"
+    assert await current_revision(db.engine) == HEAD
 
 
 async def test_concurrent_migrations_agree(fresh_database_url: str) -> None:
     databases = [Database(fresh_database_url) for _ in range(3)]
     try:
         await asyncio.gather(*(d.migrate() for d in databases))
-        assert await current_revision(databases[0].engine) == "0001"
+        assert await current_revision(databases[0].engine) == HEAD
     finally:
         for database in databases:
             await database.aclose()
@@ -216,3 +219,28 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
         assert mode == "wal"
     finally:
         await database.aclose()
+
+
+async def test_immediate_sessions_serialise_read_then_write(
+    db: Database, kv: KeyValueStore
+) -> None:
+    """Read-modify-write inside immediate sessions never loses an update, on either engine."""
+    key = unique("counter")
+    await kv.put("test", key, 0)
+
+    async def increment() -> None:
+        async with db.session(immediate=True) as session:
+            if db.dialect == "postgresql":
+                # PostgreSQL serialises with a row lock instead.
+                await session.execute(
+                    text("SELECT 1 FROM kv WHERE namespace='test' AND key=:k FOR UPDATE"),
+                    {"k": key},
+                )
+            row = await session.get(KeyValue, ("test", key))
+            assert row is not None
+            await asyncio.sleep(0)  # let the others try to interleave
+            row.value = row.value + 1
+
+    await asyncio.gather(*(increment() for _ in range(25)))
+    entry = await kv.get("test", key)
+    assert entry is not None and entry.value == 25

@@ -32,6 +32,8 @@ WATCH_FEED = """(needle) => {
 
 
 def log_in(page: Page, token: str) -> None:
+    # Password login is the default; the admin token is one click away.
+    page.get_by_role("button", name="Use an admin token instead").click()
     page.get_by_label("Admin token").fill(token)
     page.get_by_role("button", name="Sign in").click()
 

@@ -15,7 +15,8 @@ from starlette.exceptions import WebSocketException
 from starlette.requests import HTTPConnection
 from starlette.status import WS_1008_POLICY_VIOLATION
 
-from swarmdeck.core.auth import CSRF_HEADER, SESSION_COOKIE, Permission, Principal
+from swarmdeck.core.audit import Actor
+from swarmdeck.core.auth import CSRF_HEADER, SESSION_COOKIE, Caller, Permission, Principal
 from swarmdeck.core.errors import PermissionDenied, SwarmDeckError, Unauthenticated
 from swarmdeck.runtime import Runtime
 
@@ -47,7 +48,7 @@ async def authenticate(connection: HTTPConnection) -> Principal:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-        principal = auth.from_bearer(token.strip())
+        principal = await auth.from_bearer(token.strip())
         if principal is None:
             raise Unauthenticated("invalid token")
     else:
@@ -60,6 +61,47 @@ async def authenticate(connection: HTTPConnection) -> Principal:
     return principal
 
 
+def client_address(connection: HTTPConnection) -> str | None:
+    return connection.client.host if connection.client else None
+
+
+def caller_of(connection: HTTPConnection, principal: Principal) -> Caller:
+    """The principal plus where the request came from, as services audit it."""
+    return Caller.of(
+        principal,
+        client_address=client_address(connection),
+        user_agent=connection.headers.get("user-agent"),
+    )
+
+
+async def audit_denied(
+    connection: HTTPConnection, exc: SwarmDeckError, needed: Permission | None
+) -> None:
+    """Refused attempts are part of the record too (401 and 403 alike)."""
+    principal: Principal | None = getattr(connection.state, "principal", None)
+    if principal is not None:
+        actor = caller_of(connection, principal).actor
+    else:
+        actor = Actor(
+            type="anonymous",
+            name="anonymous",
+            client_address=client_address(connection),
+            user_agent=connection.headers.get("user-agent"),
+        )
+    await get_runtime(connection).audit.record(
+        actor,
+        "access.denied",
+        resource_type=needed.resource if needed else "route",
+        resource_id=connection.url.path,
+        result="denied",
+        details={
+            "reason": exc.message,
+            "needed": str(needed) if needed else None,
+            "method": connection.scope.get("method", "WS"),
+        },
+    )
+
+
 class Requirement:
     """A route's permission: authenticates, checks CSRF on cookie writes, authorises."""
 
@@ -67,17 +109,22 @@ class Requirement:
         self.permission = permission
 
     async def __call__(self, connection: HTTPConnection) -> Principal:
-        if connection.scope["type"] == "websocket":
-            try:
+        try:
+            if connection.scope["type"] == "websocket":
                 return await self._check_websocket(connection)
-            except SwarmDeckError as exc:
+            principal = await authenticate(connection)
+            if connection.scope["method"] not in _SAFE_METHODS:
+                get_runtime(connection).auth.check_csrf(
+                    principal, connection.headers.get(CSRF_HEADER)
+                )
+            get_runtime(connection).auth.authorize(principal, self.permission)
+            return principal
+        except (Unauthenticated, PermissionDenied) as exc:
+            await audit_denied(connection, exc, self.permission)
+            if connection.scope["type"] == "websocket":
                 # Refuses the handshake (HTTP 403) before the socket is accepted.
                 raise WebSocketException(WS_1008_POLICY_VIOLATION, exc.message) from None
-        principal = await authenticate(connection)
-        if connection.scope["method"] not in _SAFE_METHODS:
-            get_runtime(connection).auth.check_csrf(principal, connection.headers.get(CSRF_HEADER))
-        get_runtime(connection).auth.authorize(principal, self.permission)
-        return principal
+            raise
 
     async def _check_websocket(self, connection: HTTPConnection) -> Principal:
         principal = await authenticate(connection)
@@ -97,7 +144,11 @@ class Authenticated:
     """The declaration of a route any authenticated caller may use (`/api/me`)."""
 
     async def __call__(self, connection: HTTPConnection) -> Principal:
-        return await authenticate(connection)
+        try:
+            return await authenticate(connection)
+        except Unauthenticated as exc:
+            await audit_denied(connection, exc, None)
+            raise
 
     def __repr__(self) -> str:
         return "authenticated"

@@ -20,7 +20,7 @@ from swarmdeck.core import errors
 log = logging.getLogger(__name__)
 
 STATUS_OF: dict[type[errors.SwarmDeckError], int] = {
-    errors.InvalidInput: 400,
+    errors.InvalidInput: 422,
     errors.Unauthenticated: 401,
     errors.PermissionDenied: 403,
     errors.NotFound: 404,

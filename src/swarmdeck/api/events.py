@@ -9,10 +9,12 @@ import anyio
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
 
-from swarmdeck.api.deps import RuntimeDep, require
-from swarmdeck.core.auth import Principal
-from swarmdeck.core.bus import Follower
+from swarmdeck.api.body import RequestBody
+from swarmdeck.api.deps import RuntimeDep, caller_of, require
+from swarmdeck.core.auth import Caller, Principal
+from swarmdeck.core.bus import Event, Follower
 from swarmdeck.core.errors import InvalidInput, PermissionDenied
 from swarmdeck.core.topics import TOPIC_PATTERN, read_permission
 from swarmdeck.runtime import Runtime
@@ -22,7 +24,7 @@ router = APIRouter(tags=["events"])
 TopicName = Annotated[str, Field(pattern=TOPIC_PATTERN.pattern)]
 
 
-class PublishRequest(BaseModel):
+class PublishRequest(RequestBody):
     topic: TopicName
     type: Annotated[str, Field(min_length=1, max_length=128)]
     data: Any = None
@@ -100,12 +102,28 @@ async def stream_events(
     )
 
 
+async def publish_as(runtime: Runtime, caller: Caller, body: PublishRequest) -> Event:
+    """Publish on behalf of a caller; an outside publish is a change, so it is audited."""
+    event = await runtime.bus.publish(body.topic, body.type, body.data)
+    await runtime.audit.record(
+        caller.actor,
+        "event.publish",
+        resource_type="dashboard",
+        resource_id=event.id,
+        details={"topic": body.topic, "type": body.type},
+    )
+    return event
+
+
 @router.post("/api/events", status_code=202)
 async def publish_event(
-    body: PublishRequest, runtime: RuntimeDep, _: Principal = require("dashboard", "write")
+    body: PublishRequest,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require("dashboard", "write"),
 ) -> EventOut:
     """Publish an event (announcements, integration tests, external systems)."""
-    event = await runtime.bus.publish(body.topic, body.type, body.data)
+    event = await publish_as(runtime, caller_of(request, principal), body)
     return EventOut(**event.to_dict())
 
 

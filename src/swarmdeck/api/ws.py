@@ -18,17 +18,17 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
-from swarmdeck.api.deps import get_runtime, require
+from swarmdeck.api.deps import caller_of, get_runtime, require
 from swarmdeck.api.errors import error_body
-from swarmdeck.api.events import PublishRequest, parse_topics
-from swarmdeck.core.auth import Permission, Principal
+from swarmdeck.api.events import PublishRequest, parse_topics, publish_as
+from swarmdeck.core.auth import Caller, Permission, Principal
 from swarmdeck.core.bus import Follower
-from swarmdeck.core.errors import InvalidInput, NotFound, SwarmDeckError
+from swarmdeck.core.errors import InvalidInput, NotFound, PermissionDenied, SwarmDeckError
 from swarmdeck.runtime import Runtime
 
 router = APIRouter(tags=["events"])
 
-Handler = Callable[[Runtime, Principal, dict[str, Any]], Awaitable[Any]]
+Handler = Callable[[Runtime, Caller, dict[str, Any]], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -54,24 +54,24 @@ def command(
 
 
 @command("ping", "dashboard", "read")
-async def _ping(runtime: Runtime, principal: Principal, args: dict[str, Any]) -> Any:
+async def _ping(runtime: Runtime, caller: Caller, args: dict[str, Any]) -> Any:
     return {"pong": True, "echo": args.get("echo")}
 
 
 @command("system.status", "dashboard", "read")
-async def _status(runtime: Runtime, principal: Principal, args: dict[str, Any]) -> Any:
+async def _status(runtime: Runtime, caller: Caller, args: dict[str, Any]) -> Any:
     return {"components": [c.to_dict() for c in runtime.status.snapshot()], "mode": runtime.mode}
 
 
 @command("events.publish", "dashboard", "write")
-async def _publish(runtime: Runtime, principal: Principal, args: dict[str, Any]) -> Any:
+async def _publish(runtime: Runtime, caller: Caller, args: dict[str, Any]) -> Any:
     try:
         body = PublishRequest.model_validate(args)
     except ValidationError as exc:
         raise InvalidInput(
             "invalid event", details=json.loads(exc.json(include_url=False))
         ) from None
-    return (await runtime.bus.publish(body.topic, body.type, body.data)).to_dict()
+    return (await publish_as(runtime, caller, body)).to_dict()
 
 
 class Message(BaseModel):
@@ -85,10 +85,11 @@ class Message(BaseModel):
 class _Connection:
     """One client's socket: serialised sends, its commands, its subscription."""
 
-    def __init__(self, websocket: WebSocket, runtime: Runtime, principal: Principal) -> None:
+    def __init__(self, websocket: WebSocket, runtime: Runtime, caller: Caller) -> None:
         self.websocket = websocket
         self.runtime = runtime
-        self.principal = principal
+        self.caller = caller
+        self.principal = caller.principal
         self.topics: set[str] = set()
         self._send_lock = asyncio.Lock()
         self._follower: Follower | None = None
@@ -137,8 +138,19 @@ class _Connection:
                 raise NotFound(
                     f"unknown command {message.command!r}", details={"commands": sorted(COMMANDS)}
                 )
-            self.runtime.auth.authorize(self.principal, found.permission)
-            result = await found.handler(self.runtime, self.principal, message.args)
+            try:
+                self.runtime.auth.authorize(self.principal, found.permission)
+            except PermissionDenied as exc:
+                await self.runtime.audit.record(
+                    self.caller.actor,
+                    "access.denied",
+                    resource_type=found.permission.resource,
+                    resource_id=f"ws:{found.name}",
+                    result="denied",
+                    details={"reason": exc.message, "needed": str(found.permission)},
+                )
+                raise
+            result = await found.handler(self.runtime, self.caller, message.args)
             await self.send({"id": message.id, "result": result})
         except SwarmDeckError as exc:
             await self.reply_error(message.id, exc)
@@ -198,7 +210,7 @@ async def control_socket(
 ) -> None:
     """The dashboard's control channel."""
     await websocket.accept()
-    connection = _Connection(websocket, get_runtime(websocket), principal)
+    connection = _Connection(websocket, get_runtime(websocket), caller_of(websocket, principal))
     try:
         while True:
             message = await websocket.receive()

@@ -18,6 +18,18 @@ from sqlalchemy.ext.asyncio import (
 from swarmdeck.config import normalise_database_url
 
 
+def _sqlite_manual_begin(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own BEGIN handling is lazy and always DEFERRED; we emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # `immediate` takes the write lock at BEGIN, so read-then-write sections (the audit
+    # chain head) are serialised across processes instead of failing halfway.
+    mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the one writer; busy_timeout queues writers instead of failing.
     cursor = dbapi_connection.cursor()
@@ -39,6 +51,8 @@ def create_engine(url: str) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_manual_begin)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -56,9 +70,17 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction: committed on success, rolled back on error."""
+    async def session(self, *, immediate: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction: committed on success, rolled back on error.
+
+        `immediate` takes SQLite's write lock at the start (a no-op on PostgreSQL, which
+        serialises with row or advisory locks instead).
+        """
         async with self.sessions() as session, session.begin():
+            if immediate:
+                # The first connection call of a transaction may set its options; ours
+                # reach the "begin" hook above.
+                await session.connection(execution_options={"sqlite_immediate": True})
             yield session
 
     async def ping(self) -> None:

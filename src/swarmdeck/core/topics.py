@@ -16,7 +16,7 @@ _READ_PERMISSION: dict[str, Permission] = {
     "swarms": Permission("swarm", "read"),
     "runs": Permission("run", "read"),
     "operations": Permission("operation", "read"),
-    "audit": Permission("audit", "read"),
+    "audit": Permission("audit", "read", "records"),
 }
 _DEFAULT = Permission("dashboard", "read")
 

@@ -26,19 +26,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _run(connection: Connection, revision: str, *, down: bool) -> None:
-    # Replicas starting together must not migrate twice: PostgreSQL serialises them on a lock.
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
-        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-    try:
-        config = alembic_config(connection)
-        if down:
-            command.downgrade(config, revision)
-        else:
-            command.upgrade(config, revision)
-    finally:
-        if postgres:
-            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
+    # Replicas starting together must not migrate twice: PostgreSQL serialises them on a
+    # lock held until this transaction commits, so the next one sees the finished schema.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+    config = alembic_config(connection)
+    if down:
+        command.downgrade(config, revision)
+    else:
+        command.upgrade(config, revision)
 
 
 @contextlib.asynccontextmanager

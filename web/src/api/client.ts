@@ -9,13 +9,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly type: string;
   readonly details: unknown;
+  /** Seconds to wait before trying again, from `Retry-After` on a 429; null otherwise. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, type: string, message: string, details?: unknown) {
+  constructor(
+    status: number,
+    type: string,
+    message: string,
+    details?: unknown,
+    retryAfter: number | null = null,
+  ) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.type = type;
     this.details = details;
+    this.retryAfter = retryAfter;
   }
 
   get isUnauthorized(): boolean {
@@ -42,7 +51,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+function retryAfterSeconds(response: Response): number | null {
+  const header = response.headers.get("retry-after");
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(header); // Retry-After may also be an HTTP date.
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
 async function toApiError(response: Response): Promise<ApiError> {
+  const retryAfter = retryAfterSeconds(response);
   let payload: unknown = null;
   try {
     payload = await response.json();
@@ -60,9 +79,29 @@ async function toApiError(response: Response): Promise<ApiError> {
       typeof type === "string" ? type : "error",
       typeof message === "string" ? message : response.statusText,
       details,
+      retryAfter,
     );
   }
-  return new ApiError(response.status, "http_error", `${response.status} ${response.statusText}`);
+  return new ApiError(
+    response.status,
+    "http_error",
+    `${response.status} ${response.statusText}`,
+    undefined,
+    retryAfter,
+  );
+}
+
+/**
+ * The server's message for a failed call, made readable (`body.password: ...` becomes
+ * `Password: ...`); a refusal says so first, so "Not allowed: ..." is never mistaken for a bug.
+ */
+export function describeError(error: unknown, fallback = "Something went wrong."): string {
+  if (isApiError(error)) {
+    const raw = error.message.replace(/^body\./, "");
+    const message = raw ? raw.charAt(0).toUpperCase() + raw.slice(1) : fallback;
+    return error.status === 403 ? `Not allowed: ${message}` : message;
+  }
+  return error instanceof Error && error.message ? error.message : fallback;
 }
 
 /** Call the API and return the parsed JSON body (undefined for 204). */

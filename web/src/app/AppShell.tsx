@@ -9,8 +9,11 @@ import {
   systemStatusQueryKey,
   useSystemStatus,
 } from "../features/overview/systemStatus";
+import { Toaster } from "../components/ui/Toaster";
+import { auditQueryKey } from "../features/audit/queries";
 import type { BusEvent } from "../live/busEvent";
 import { LiveProvider } from "../live/LiveProvider";
+import { dispatchToTopicListeners } from "../live/topicListeners";
 import { Sidebar } from "./Sidebar";
 import { TopBar } from "./TopBar";
 
@@ -25,13 +28,15 @@ export function AppShell() {
     (event: BusEvent) => {
       useFeedStore.getState().push(event);
       applyComponentStatus(queryClient, event);
+      dispatchToTopicListeners(event);
     },
     [queryClient],
   );
-  const onResume = useCallback(
-    () => void queryClient.invalidateQueries({ queryKey: systemStatusQueryKey }),
-    [queryClient],
-  );
+  // After a gap in the stream, what the missed events would have changed is refetched.
+  const onResume = useCallback(() => {
+    void queryClient.invalidateQueries({ queryKey: systemStatusQueryKey });
+    void queryClient.invalidateQueries({ queryKey: auditQueryKey });
+  }, [queryClient]);
   const onRefused = useCallback(
     () => void queryClient.invalidateQueries({ queryKey: meQueryKey }),
     [queryClient],
@@ -60,6 +65,7 @@ export function AppShell() {
           </main>
         </div>
       </div>
+      <Toaster />
     </LiveProvider>
   );
 }

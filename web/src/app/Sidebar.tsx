@@ -1,7 +1,8 @@
 import { NavLink } from "react-router";
 import { Logo } from "../components/ui/Logo";
 import { cn } from "../lib/cn";
-import { FOOTER_NAV, type NavItem, PRIMARY_NAV, UPCOMING_NAV } from "./navigation";
+import { useCan } from "../features/auth/permissions";
+import { FOOTER_NAV, type NavItem, PRIMARY_NAV, UPCOMING_NAV, visibleNav } from "./navigation";
 
 function NavEntry({ item }: { item: NavItem }) {
   const Icon = item.icon;
@@ -44,6 +45,7 @@ function NavEntry({ item }: { item: NavItem }) {
 }
 
 export function Sidebar({ version }: { version?: string | undefined }) {
+  const can = useCan();
   // The outer column stretches with the page; the inner one stays put while the page scrolls.
   return (
     <aside className="w-60 shrink-0 border-r border-white/5 bg-slate-950">
@@ -54,7 +56,7 @@ export function Sidebar({ version }: { version?: string | undefined }) {
         </div>
         <nav aria-label="Main" className="flex flex-1 flex-col overflow-y-auto px-3 py-4">
           <ul className="space-y-0.5">
-            {PRIMARY_NAV.map((item) => (
+            {visibleNav(PRIMARY_NAV, can).map((item) => (
               <NavEntry key={item.label} item={item} />
             ))}
           </ul>
@@ -67,7 +69,7 @@ export function Sidebar({ version }: { version?: string | undefined }) {
             ))}
           </ul>
           <ul className="mt-auto space-y-0.5 border-t border-white/5 pt-4">
-            {FOOTER_NAV.map((item) => (
+            {visibleNav(FOOTER_NAV, can).map((item) => (
               <NavEntry key={item.label} item={item} />
             ))}
           </ul>

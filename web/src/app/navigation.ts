@@ -1,20 +1,25 @@
 import {
   Bot,
   CircleDollarSign,
+  KeyRound,
   LayoutDashboard,
   type LucideIcon,
   Plug,
+  ScrollText,
   Settings,
-  ShieldCheck,
   SquareTerminal,
   Waypoints,
 } from "lucide-react";
+import { canSeeAccess } from "../features/access/AccessPage";
+import type { Can } from "../features/auth/permissions";
 
 export interface NavItem {
   label: string;
   icon: LucideIcon;
   /** Absent while the page is still to come. */
   to?: string;
+  /** Shown only to users this returns true for; everyone when absent. */
+  allowed?: (can: Can) => boolean;
 }
 
 export const PRIMARY_NAV: NavItem[] = [{ label: "Overview", icon: LayoutDashboard, to: "/" }];
@@ -25,10 +30,18 @@ export const UPCOMING_NAV: NavItem[] = [
   { label: "MCP", icon: Plug },
   { label: "Swarms", icon: Bot },
   { label: "Operations", icon: SquareTerminal },
-  { label: "Audit", icon: ShieldCheck },
 ];
 
-export const FOOTER_NAV: NavItem[] = [{ label: "Settings", icon: Settings, to: "/settings" }];
+export const FOOTER_NAV: NavItem[] = [
+  { label: "Access", icon: KeyRound, to: "/access", allowed: canSeeAccess },
+  { label: "Audit", icon: ScrollText, to: "/audit", allowed: (can) => can("audit", "read", "records") },
+  { label: "Settings", icon: Settings, to: "/settings", allowed: (can) => can("settings", "read") },
+];
+
+/** The entries of `items` this user may open. */
+export function visibleNav(items: NavItem[], can: Can): NavItem[] {
+  return items.filter((item) => !item.allowed || item.allowed(can));
+}
 
 /** The page title for the top bar's breadcrumb. */
 export function titleFor(pathname: string): string {

@@ -1,4 +1,9 @@
 import { createBrowserRouter } from "react-router";
+import { AccessIndex, AccessPage, RequireTab } from "../features/access/AccessPage";
+import { KeysTab } from "../features/access/KeysTab";
+import { RolesTab } from "../features/access/RolesTab";
+import { UsersTab } from "../features/access/UsersTab";
+import { AuditPage } from "../features/audit/AuditPage";
 import { LoginPage } from "../features/auth/LoginPage";
 import { RequireAuth } from "../features/auth/RequireAuth";
 import { OverviewPage } from "../features/overview/OverviewPage";
@@ -18,6 +23,17 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <OverviewPage /> },
       { path: "settings", element: <SettingsPage /> },
+      { path: "audit", element: <AuditPage /> },
+      {
+        path: "access",
+        element: <AccessPage />,
+        children: [
+          { index: true, element: <AccessIndex /> },
+          { path: "users", element: <RequireTab resource="user"><UsersTab /></RequireTab> },
+          { path: "roles", element: <RequireTab resource="role"><RolesTab /></RequireTab> },
+          { path: "keys", element: <RequireTab resource="key"><KeysTab /></RequireTab> },
+        ],
+      },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

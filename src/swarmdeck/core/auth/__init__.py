@@ -1,6 +1,9 @@
-"""Authentication (who is calling) and authorisation (may they do this)."""
+"""Authentication (who is calling), authorisation (may they do this), users, keys, roles."""
 
-from swarmdeck.core.auth._authenticator import Authenticator
+from swarmdeck.core.auth._authenticator import ADMIN_TOKEN_PRINCIPAL, Authenticator
+from swarmdeck.core.auth._caller import Caller
+from swarmdeck.core.auth._keys import KEY_PREFIX, ApiKey, KeyService
+from swarmdeck.core.auth._passwords import MIN_PASSWORD_LENGTH
 from swarmdeck.core.auth._permissions import (
     ACTIONS,
     BUILTIN_ROLES,
@@ -11,6 +14,7 @@ from swarmdeck.core.auth._permissions import (
 )
 from swarmdeck.core.auth._principal import SYSTEM, Principal
 from swarmdeck.core.auth._revocations import SessionRevocations
+from swarmdeck.core.auth._roles import ACCESS_TOPIC, RoleService, RoleSpec, RoleView
 from swarmdeck.core.auth._sessions import (
     CSRF_COOKIE,
     CSRF_HEADER,
@@ -18,29 +22,38 @@ from swarmdeck.core.auth._sessions import (
     SESSION_TTL_SECONDS,
     AdminTokens,
     SessionSigner,
-    generate_admin_token,
-    read_generated_token_digest,
     token_digest,
 )
+from swarmdeck.core.auth._users import User, UserService
 
 __all__ = [
+    "ACCESS_TOPIC",
     "ACTIONS",
+    "ADMIN_TOKEN_PRINCIPAL",
     "BUILTIN_ROLES",
     "CSRF_COOKIE",
     "CSRF_HEADER",
+    "KEY_PREFIX",
+    "MIN_PASSWORD_LENGTH",
     "RESOURCES",
     "SESSION_COOKIE",
     "SESSION_TTL_SECONDS",
     "SYSTEM",
     "AdminTokens",
+    "ApiKey",
     "Authenticator",
+    "Caller",
+    "KeyService",
     "Permission",
     "Principal",
     "Role",
     "RoleBook",
+    "RoleService",
+    "RoleSpec",
+    "RoleView",
     "SessionRevocations",
     "SessionSigner",
-    "generate_admin_token",
-    "read_generated_token_digest",
+    "User",
+    "UserService",
     "token_digest",
 ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hmac
 
+from swarmdeck.core.auth._keys import KEY_PREFIX, KeyService
 from swarmdeck.core.auth._permissions import Permission, RoleBook
 from swarmdeck.core.auth._principal import Principal
 from swarmdeck.core.auth._revocations import SessionRevocations
 from swarmdeck.core.auth._sessions import AdminTokens, SessionSigner
+from swarmdeck.core.auth._users import UserService
 from swarmdeck.core.errors import PermissionDenied, Unauthenticated
 
 ADMIN_TOKEN_PRINCIPAL = "admin-token"  # noqa: S105 (a principal name)
@@ -23,13 +25,20 @@ class Authenticator:
         signer: SessionSigner,
         roles: RoleBook,
         revocations: SessionRevocations,
+        users: UserService,
+        keys: KeyService,
     ) -> None:
         self.admin_tokens = admin_tokens
         self.signer = signer
         self.roles = roles
         self.revocations = revocations
+        self.users = users
+        self.keys = keys
 
-    def from_bearer(self, token: str) -> Principal | None:
+    async def from_bearer(self, token: str) -> Principal | None:
+        """An API key (`sdk-...`) or the bootstrap admin token."""
+        if token.startswith(KEY_PREFIX):
+            return await self.keys.authenticate(token)
         if self.admin_tokens.match(token) is not None:
             return Principal(name=ADMIN_TOKEN_PRINCIPAL, role="admin", kind="token")
         return None
@@ -44,21 +53,44 @@ class Authenticator:
             return None
         if principal.session_id and await self.revocations.is_revoked(principal.session_id):
             return None
+        if principal.kind == "user":
+            # Disabled or deleted users lose their sessions; role changes apply at once.
+            user = await self.users.active(principal.name)
+            if user is None:
+                return None
+            if user.role != principal.role:
+                principal = Principal(
+                    name=principal.name,
+                    role=user.role,
+                    kind="user",
+                    via="session",
+                    csrf=principal.csrf,
+                    session_id=principal.session_id,
+                    session_expires=principal.session_expires,
+                )
         return principal
+
+    def start_session(self, principal: Principal, *, binding: str = "") -> tuple[str, str]:
+        """`(session cookie, csrf token)` for a principal that just proved who it is."""
+        return self.signer.issue(principal, binding=binding)
+
+    def token_login(self, token: str) -> tuple[Principal, str]:
+        """Check the bootstrap admin token; returns the principal and the session binding."""
+        digest = self.admin_tokens.match(token)
+        if digest is None:
+            raise Unauthenticated("invalid token")
+        return Principal(name=ADMIN_TOKEN_PRINCIPAL, role="admin", kind="token"), digest
+
+    async def password_login(self, name: str, password: str) -> Principal:
+        user = await self.users.check_password(name, password)
+        if user is None:
+            raise Unauthenticated("invalid name or password")
+        return self.users.principal(user)
 
     async def end_session(self, principal: Principal) -> None:
         """Revoke a cookie session so a copy of the cookie stops working too."""
         if principal.session_id is not None and principal.session_expires is not None:
             await self.revocations.revoke(principal.session_id, principal.session_expires)
-
-    def login_with_token(self, token: str) -> tuple[Principal, str, str]:
-        """Exchange a bearer token for `(principal, session cookie, csrf token)`."""
-        digest = self.admin_tokens.match(token)
-        if digest is None:
-            raise Unauthenticated("invalid token")
-        principal = Principal(name=ADMIN_TOKEN_PRINCIPAL, role="admin", kind="token")
-        cookie, csrf = self.signer.issue(principal, binding=digest)
-        return principal, cookie, csrf
 
     def authorize(self, principal: Principal, needed: Permission) -> None:
         if not self.roles.allows(principal.role, needed):

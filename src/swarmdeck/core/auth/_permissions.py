@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 ACTIONS = frozenset({"read", "write", "delete", "execute"})
@@ -67,7 +67,19 @@ def _grants(*specs: str) -> frozenset[Permission]:
 
 BUILTIN_ROLES: Mapping[str, Role] = {
     "admin": Role("admin", _grants("*:*"), builtin=True),
-    "viewer": Role("viewer", _grants("dashboard:read", "metrics:read", "logs:read"), builtin=True),
+    # Key self-service ("self" scope) lets anyone hold a key of at most their own role.
+    "viewer": Role(
+        "viewer",
+        _grants(
+            "dashboard:read",
+            "metrics:read",
+            "logs:read",
+            "key:read:self",
+            "key:write:self",
+            "key:delete:self",
+        ),
+        builtin=True,
+    ),
     "operator": Role(
         "operator",
         _grants(
@@ -112,6 +124,3 @@ class RoleBook:
 
     def allows(self, role_name: str, needed: Permission) -> bool:
         return any(grant.covers(needed) for grant in self.effective(role_name))
-
-    def allows_all(self, role_name: str, needed: Iterable[Permission]) -> bool:
-        return all(self.allows(role_name, permission) for permission in needed)

@@ -21,6 +21,7 @@ class Principal:
     # Set for cookie sessions, so logout can revoke exactly this one until it would expire.
     session_id: str | None = None
     session_expires: float | None = None
+    key_id: str | None = None
 
 
 SYSTEM = Principal(name="system", role="admin", kind="system", via="internal")

@@ -14,7 +14,6 @@ import hmac
 import json
 import secrets
 import time
-from pathlib import Path
 
 from swarmdeck.core.auth._principal import Principal
 
@@ -22,7 +21,6 @@ SESSION_COOKIE = "swarmdeck_session"
 CSRF_COOKIE = "swarmdeck_csrf"
 CSRF_HEADER = "x-csrf-token"
 SESSION_TTL_SECONDS = 12 * 3600
-ADMIN_TOKEN_HASH_FILE = "admin_token.sha256"  # noqa: S105 (a file name)
 
 
 def _b64(data: bytes) -> str:
@@ -113,20 +111,3 @@ class AdminTokens:
 
     def still_valid(self, digest: str) -> bool:
         return any(hmac.compare_digest(digest, known) for known in self._digests)
-
-
-def read_generated_token_digest(data_dir: Path) -> str | None:
-    path = data_dir / ADMIN_TOKEN_HASH_FILE
-    return path.read_text().strip() if path.exists() else None
-
-
-def generate_admin_token(data_dir: Path) -> str:
-    """Make a new admin token, keep only its digest (mode 0600), and return it to show once."""
-    token = "sdt-" + secrets.token_urlsafe(32)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / ADMIN_TOKEN_HASH_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(token_digest(token) + "\n")
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return token

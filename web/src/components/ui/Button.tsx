@@ -2,13 +2,15 @@ import type { ButtonHTMLAttributes } from "react";
 import { cn } from "../../lib/cn";
 import { Spinner } from "./Spinner";
 
-type Variant = "primary" | "secondary" | "ghost";
+type Variant = "primary" | "secondary" | "ghost" | "danger";
 
 const VARIANTS: Record<Variant, string> = {
   primary:
     "bg-indigo-600 text-white shadow-xs hover:bg-indigo-500 focus-visible:outline-indigo-600 disabled:bg-indigo-400",
   secondary:
     "bg-white text-slate-700 ring-1 ring-inset ring-slate-300 shadow-xs hover:bg-slate-50 focus-visible:outline-indigo-600",
+  danger:
+    "bg-rose-600 text-white shadow-xs hover:bg-rose-500 focus-visible:outline-rose-600 disabled:bg-rose-400",
   ghost: "text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-indigo-600",
 };
 

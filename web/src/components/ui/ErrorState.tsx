@@ -1,4 +1,4 @@
-import { RefreshCw, ShieldCheck, TriangleAlert } from "lucide-react";
+import { RefreshCw, ShieldX, TriangleAlert } from "lucide-react";
 import { isApiError } from "../../api/client";
 import { Button } from "./Button";
 import { EmptyState } from "./EmptyState";
@@ -16,9 +16,14 @@ export function ErrorState({ error, what, onRetry, className }: ErrorStateProps)
     return (
       <EmptyState
         className={className}
-        icon={ShieldCheck}
-        title={`You cannot view ${what}`}
-        description="Your role does not include this permission. Ask an administrator for access."
+        icon={ShieldX}
+        title={`You are not allowed to view ${what}`}
+        description={
+          <>
+            <span className="block">The server said: “{error.message}”</span>
+            <span className="mt-1 block">Your role does not include this permission. Ask an administrator for access.</span>
+          </>
+        }
       />
     );
   }

@@ -12,7 +12,7 @@ export function useMe() {
   return useQuery({ queryKey: meQueryKey, queryFn: fetchMe, staleTime: 60_000 });
 }
 
-/** How a person proves who they are. Password login arrives later; add its mode here. */
+/** How a person proves who they are: a user's name and password, or an admin or API token. */
 export type Credentials =
   | { mode: "token"; token: string }
   | { mode: "password"; name: string; password: string };
