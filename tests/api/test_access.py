@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from swarmdeck.config import FileConfig, RoleConfig
+
 from .conftest import Server
 
 PASSWORD = "correct-horse-battery"
@@ -248,3 +250,24 @@ async def test_every_change_and_every_refusal_is_audited(server: Server) -> None
     assert ("login", "success", "vera") in actions
     assert ("access.denied", "denied", "vera") in actions
     assert ("access.denied", "denied", "anonymous") in actions
+
+
+@pytest.fixture
+def file_config() -> FileConfig:
+    return FileConfig(
+        roles={"auditor": RoleConfig(permissions=["audit:read"], inherits=["viewer"])}
+    )
+
+
+@pytest.mark.parametrize("shape", ["embedded"], indirect=True)
+async def test_roles_from_the_config_file_are_in_force_and_read_only(server: Server) -> None:
+    async with server.admin() as admin:
+        roles = {r["name"]: r for r in (await admin.get("/api/roles")).json()}
+        assert roles["auditor"]["source"] == "config"
+        assert "dashboard:read" in roles["auditor"]["effective"]
+        changed = await admin.put("/api/roles/auditor", json={"permissions": ["user:write"]})
+        assert changed.status_code == 409
+        await create_user(admin, "ada", role="auditor")
+    async with login(server, "ada") as ada:
+        assert (await ada.get("/api/audit")).status_code == 200
+        assert (await ada.get("/api/users")).status_code == 403
