@@ -8,6 +8,9 @@ import json
 import uuid
 
 import pytest
+from sqlalchemy import text
+
+from swarmdeck.core.db import Database
 
 from .conftest import Server
 
@@ -140,3 +143,25 @@ async def test_a_role_with_records_but_not_details_sees_no_details(server: Serve
     async with server.admin() as admin:
         full = (await admin.get("/api/audit?limit=50")).json()["records"]
     assert any(record["details"] for record in full)
+
+
+async def test_verify_names_the_first_record_tampered_with_in_the_database(server: Server) -> None:
+    async with server.admin() as admin:
+        for n in range(3):
+            await admin.post("/api/events", json={"topic": "t", "type": f"change-{n}"})
+        target = (await admin.get("/api/audit?limit=100")).json()["records"][-2]
+        assert (await admin.get("/api/audit/verify")).json()["ok"] is True
+        # Someone with database access rewrites history behind the server's back.
+        database = Database(server.settings.effective_database_url())
+        try:
+            async with database.engine.begin() as conn:
+                await conn.execute(
+                    text("UPDATE audit_records SET result = 'denied' WHERE id = :id"),
+                    {"id": target["id"]},
+                )
+        finally:
+            await database.aclose()
+        verdict = (await admin.get("/api/audit/verify")).json()
+    assert verdict["ok"] is False
+    assert verdict["first_bad"] == target["id"]
+    assert verdict["reason"]
