@@ -255,7 +255,7 @@ async def test_every_change_and_every_refusal_is_audited(server: Server) -> None
 @pytest.fixture
 def file_config() -> FileConfig:
     return FileConfig(
-        roles={"auditor": RoleConfig(permissions=["audit:read"], inherits=["viewer"])}
+        roles={"compliance": RoleConfig(permissions=["audit:read"], inherits=["viewer"])}
     )
 
 
@@ -263,11 +263,27 @@ def file_config() -> FileConfig:
 async def test_roles_from_the_config_file_are_in_force_and_read_only(server: Server) -> None:
     async with server.admin() as admin:
         roles = {r["name"]: r for r in (await admin.get("/api/roles")).json()}
-        assert roles["auditor"]["source"] == "config"
-        assert "dashboard:read" in roles["auditor"]["effective"]
-        changed = await admin.put("/api/roles/auditor", json={"permissions": ["user:write"]})
+        assert roles["compliance"]["source"] == "config"
+        assert "dashboard:read" in roles["compliance"]["effective"]
+        changed = await admin.put("/api/roles/compliance", json={"permissions": ["user:write"]})
         assert changed.status_code == 409
-        await create_user(admin, "ada", role="auditor")
+        await create_user(admin, "ada", role="compliance")
     async with login(server, "ada") as ada:
         assert (await ada.get("/api/audit")).status_code == 200
         assert (await ada.get("/api/users")).status_code == 403
+
+
+@pytest.mark.parametrize("shape", ["embedded"], indirect=True)
+async def test_nobody_locks_the_team_out(server: Server) -> None:
+    async with server.admin() as admin:
+        await create_user(admin, "root", role="admin")
+        async with login(server, "root") as root:
+            myself = await root.patch("/api/users/root", json={"disabled": True})
+            assert myself.status_code == 409
+            assert (await root.delete("/api/users/root")).status_code == 409
+        last = await admin.patch("/api/users/root", json={"role": "viewer"})
+        assert last.status_code == 409
+        assert "last enabled admin" in last.json()["error"]["message"]
+        await create_user(admin, "second", role="admin")
+        demoted = await admin.patch("/api/users/root", json={"role": "viewer"})
+        assert demoted.status_code == 200

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from swarmdeck.core.audit import AuditLog
 from swarmdeck.core.auth._caller import Caller
@@ -135,6 +136,8 @@ class UserService:
             ensure_role_within(
                 self._roles, caller.principal.role, row.role, what="changing this user"
             )
+            if disabled or (role is not None and role != row.role):
+                await self._keep_an_admin(session, row, caller, "disable or demote")
             if role is not None:
                 row.role = role
             if disabled is not None:
@@ -161,8 +164,23 @@ class UserService:
             ensure_role_within(
                 self._roles, caller.principal.role, row.role, what="deleting this user"
             )
+            await self._keep_an_admin(session, row, caller, "delete")
             await session.delete(row)
         await self._changed(caller, "user.delete", name, None)
+
+    async def _keep_an_admin(
+        self, session: AsyncSession, row: UserRow, caller: Caller, what: str
+    ) -> None:
+        """Nobody locks themselves out, and the last enabled admin stays."""
+        if caller.principal.kind == "user" and caller.principal.name == row.name:
+            raise Conflict(f"you cannot {what} yourself; ask another admin")
+        if row.role != "admin" or row.disabled:
+            return
+        admins = await session.scalar(
+            select(func.count()).where(UserRow.role == "admin", UserRow.disabled.is_(False))
+        )
+        if (admins or 0) <= 1:
+            raise Conflict(f"cannot {what} the last enabled admin")
 
     async def check_password(self, name: str, password: str) -> User | None:
         """The enabled user whose password this is, else None (same cost either way)."""
