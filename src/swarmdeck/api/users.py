@@ -62,7 +62,7 @@ async def create_user(
     return UserOut.model_validate(user)
 
 
-@router.patch("/api/users/{name}", responses=error_responses(404))
+@router.patch("/api/users/{name}", responses=error_responses(404, 409))
 async def update_user(
     name: UserName,
     body: UserPatch,
@@ -81,7 +81,7 @@ async def update_user(
     return UserOut.model_validate(user)
 
 
-@router.delete("/api/users/{name}", status_code=204, responses=error_responses(404))
+@router.delete("/api/users/{name}", status_code=204, responses=error_responses(404, 409))
 async def delete_user(
     name: UserName,
     request: Request,
