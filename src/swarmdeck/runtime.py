@@ -40,6 +40,7 @@ from swarmdeck.core.status import StatusBoard
 log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_SECONDS = 5.0
+PRUNE_EVERY_BEATS = 720  # hourly housekeeping
 
 
 @dataclass
@@ -184,11 +185,25 @@ class Runtime:
         return problems
 
     async def _watch_health(self) -> None:
+        beats = 0
         while True:
             await asyncio.sleep(HEALTH_INTERVAL_SECONDS)
             labels = self._labels()
             for name, problem in (await self.check()).items():
                 await self.status.set(name, "down" if problem else "ok", problem or labels[name])
+            beats += 1
+            if beats % PRUNE_EVERY_BEATS == 0:
+                await self._prune()
+
+    async def _prune(self) -> None:
+        """Forget revocations of sessions that have expired anyway (housekeeping, never fatal)."""
+        try:
+            removed = await self.auth.revocations.prune()
+        except Exception:
+            log.exception("could not prune revoked sessions")
+            return
+        if removed:
+            log.info("pruned expired session revocations", extra={"removed": removed})
 
     async def _watch_access(self, access: Follower) -> None:
         """Keep caches and the role book in step with changes made on any replica."""
