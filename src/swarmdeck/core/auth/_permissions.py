@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ACTIONS = frozenset({"read", "write", "delete", "execute"})
 
@@ -98,29 +98,49 @@ BUILTIN_ROLES: Mapping[str, Role] = {
 }
 
 
-@dataclass
 class RoleBook:
-    """The roles in force (built-in plus custom) and the permission check over them."""
+    """The roles in force (built-in plus custom) and the permission check over them.
 
-    roles: dict[str, Role] = field(default_factory=lambda: dict(BUILTIN_ROLES))
+    Every authenticated request asks `allows`, so each role's effective permissions are
+    computed once and kept until the roles change.
+    """
+
+    def __init__(self, roles: Mapping[str, Role] | None = None) -> None:
+        self._roles: dict[str, Role] = dict(BUILTIN_ROLES if roles is None else roles)
+        self._effective: dict[str, frozenset[Permission]] = {}
+
+    @property
+    def roles(self) -> Mapping[str, Role]:
+        return self._roles
+
+    @roles.setter
+    def roles(self, roles: Mapping[str, Role]) -> None:
+        self._roles = dict(roles)
+        self._effective.clear()
 
     def add(self, role: Role) -> None:
-        self.roles[role.name] = role
+        self._roles[role.name] = role
+        self._effective.clear()
 
     def effective(self, role_name: str) -> frozenset[Permission]:
         """Every permission a role holds, its inherited ones included (cycles are harmless)."""
+        cached = self._effective.get(role_name)
+        if cached is not None:
+            return cached
         seen: set[str] = set()
         granted: set[Permission] = set()
         pending = [role_name]
         while pending:
             name = pending.pop()
-            if name in seen or name not in self.roles:
+            if name in seen or name not in self._roles:
                 continue
             seen.add(name)
-            role = self.roles[name]
+            role = self._roles[name]
             granted |= role.permissions
             pending.extend(role.inherits)
-        return frozenset(granted)
+        result = frozenset(granted)
+        self._effective[role_name] = result
+        return result
 
     def allows(self, role_name: str, needed: Permission) -> bool:
         return any(grant.covers(needed) for grant in self.effective(role_name))
