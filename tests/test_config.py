@@ -140,3 +140,85 @@ def test_effective_settings_mask_every_secret(tmp_path: Path) -> None:
 
 def test_mask_url_leaves_passwordless_urls_alone() -> None:
     assert mask_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+GATEWAY_YAML = """
+providers:
+  openai: {type: openai, base_url: https://api.openai.com/v1, api_key_env: OPENAI_API_KEY}
+  claude: {type: anthropic, base_url: https://api.anthropic.com, api_key: sk-ant-secret}
+models:
+  - name: gpt-4o
+    deployments: [{provider: openai, model: gpt-4o, weight: 1, rpm: 500}]
+    fallbacks: [claude-3-5-sonnet]
+    price: {input_per_mtok: 2.5, output_per_mtok: 10}
+  - name: claude-3-5-sonnet
+    deployments: [{provider: claude, model: claude-3-5-sonnet-latest}]
+budgets:
+  global: {alert_per_hour: 500, limit_per_hour: 1000}
+  swarms: {research: {limit_per_day: 50}}
+  users: {vera: {alert_per_day: 5, limit_per_day: 10}}
+rate_limits: {keys: {default: {rpm: 100, tokens_per_hour: 1000000}}}
+cache: {exact: {ttl: 24h}, semantic: {enabled: true, threshold: 0.95, ttl: 24h}}
+alerts:
+  channels:
+    - {type: slack, webhook_url: "https://hooks.slack.com/services/T/B/X"}
+    - {type: email, smtp_host: mail.local, to: [ops@example.com]}
+    - {type: webhook, url: "https://hooks.example.com/spend", secret: s3cret}
+"""
+
+
+def test_the_gateway_example_config_validates(tmp_path: Path) -> None:
+    path = tmp_path / "swarmdeck.yaml"
+    path.write_text(GATEWAY_YAML)
+    config = load_file_config(path)
+    assert [model.name for model in config.models] == ["gpt-4o", "claude-3-5-sonnet"]
+    assert config.cache.exact.ttl == 86400.0
+    assert config.budgets.global_.limits() == {"hour": 1000}
+    assert config.budgets.users["vera"].alerts() == {"day": 5}
+    assert config.alerts.channels[2].type == "webhook"
+
+
+def test_budgets_default_to_alert_at_500_and_limit_at_1000_an_hour() -> None:
+    from swarmdeck.config import FileConfig
+
+    budgets = FileConfig().budgets.global_
+    assert budgets.alerts() == {"hour": 500}
+    assert budgets.limits() == {"hour": 1000}
+
+
+@pytest.mark.parametrize(
+    ("fragment", "message"),
+    [
+        (
+            "models: [{name: a, deployments: [{provider: nope, model: m}]}]",
+            "unknown provider 'nope'",
+        ),
+        (
+            "providers: {p: {type: openai, base_url: 'http://x'}}\n"
+            "models: [{name: a, deployments: [{provider: p, model: m}], fallbacks: [b]}]",
+            "unknown model 'b'",
+        ),
+        ("providers: {p: {type: cohere, base_url: 'http://x'}}", "providers.p.type"),
+        ("providers: {p: {type: openai, base_url: 'ftp://x'}}", "not an http(s) URL"),
+        ("cache: {exact: {ttl: soon}}", "not a duration"),
+        ("gateway: {unpriced: default}", "needs a default_price"),
+        ("alerts: {channels: [{type: pager}]}", "alerts.channels[0]"),
+    ],
+)
+def test_bad_gateway_config_names_the_problem(tmp_path: Path, fragment: str, message: str) -> None:
+    path = tmp_path / "swarmdeck.yaml"
+    path.write_text(fragment)
+    with pytest.raises(ConfigError) as caught:
+        load_file_config(path)
+    assert message in str(caught.value)
+
+
+def test_config_show_masks_provider_keys(tmp_path: Path) -> None:
+    from swarmdeck.config import masked
+
+    path = tmp_path / "swarmdeck.yaml"
+    path.write_text(GATEWAY_YAML)
+    shown = str(masked(load_file_config(path)))
+    assert "sk-ant-secret" not in shown
+    assert "s3cret" not in shown
+    assert "hooks.slack.com/services/T/B/X" not in shown

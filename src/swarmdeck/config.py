@@ -16,8 +16,26 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from swarmdeck.costs.config import AlertsConfig, BudgetsConfig
+from swarmdeck.gateway.config import (
+    CacheConfig,
+    GatewayConfig,
+    ModelConfig,
+    ProviderConfig,
+    RateLimitsConfig,
+    check_model_graph,
+)
 
 MASK = "********"
 _SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
@@ -89,6 +107,18 @@ class FileConfig(_Section):
     events: EventsConfig = Field(default_factory=EventsConfig)
     roles: dict[str, RoleConfig] = Field(default_factory=dict, description="custom roles")
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    providers: dict[str, ProviderConfig] = Field(default_factory=dict, description="LLM upstreams")
+    models: list[ModelConfig] = Field(default_factory=list, description="aliases clients ask for")
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig)
+    budgets: BudgetsConfig = Field(default_factory=BudgetsConfig)
+    rate_limits: RateLimitsConfig = Field(default_factory=RateLimitsConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+
+    @model_validator(mode="after")
+    def _models_resolve(self) -> FileConfig:
+        check_model_graph(self.providers, self.models)
+        return self
 
     @field_validator("roles")
     @classmethod
@@ -238,7 +268,7 @@ def masked(value: Any, key: str = "") -> Any:
     if isinstance(value, SecretStr):
         return MASK
     if isinstance(value, BaseModel):
-        value = value.model_dump(mode="python")
+        value = value.model_dump(mode="json", by_alias=True)
     if isinstance(value, dict):
         return {name: masked(item, str(name)) for name, item in value.items()}
     if isinstance(value, list | tuple):

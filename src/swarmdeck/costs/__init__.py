@@ -1,0 +1,1 @@
+"""Cost truth and guard rails: prices, the ledger, budgets, alerts."""

@@ -1,0 +1,1 @@
+"""The LLM gateway: OpenAI/Anthropic-compatible front doors, providers, routing, cache."""
