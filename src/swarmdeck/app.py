@@ -6,10 +6,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from swarmdeck import __version__
-from swarmdeck.api import audit, events, keys, roles, session, system, users, ws
+from swarmdeck.api import (
+    alerts,
+    audit,
+    budgets,
+    costs,
+    events,
+    gateway,
+    keys,
+    models,
+    roles,
+    session,
+    system,
+    users,
+    ws,
+)
 from swarmdeck.api.errors import COMMON_ERRORS, install_error_handlers
 from swarmdeck.api.middleware import RequestContextMiddleware
 from swarmdeck.api.ui import mount_ui
@@ -55,13 +69,27 @@ def create_app(settings: Settings | None = None, config: FileConfig | None = Non
         telemetry={"metrics": False},
     )
     install_error_handlers(app)
-    for module in (system, session, events, ws, users, keys, roles, audit):
+    for module in (
+        system, session, events, ws, users, keys, roles, audit, alerts, costs, budgets, models
+    ):  # fmt: skip
         app.include_router(module.router, responses=COMMON_ERRORS)
+    app.router.routes.extend(gateway.ROUTES)
     mount_ui(app)  # last: its catch-all must not shadow API routes
     return app
 
 
 class _SwarmDeckApp(FastAPI):
+    _gateway_path: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The LLM front doors are the hot path: they skip FastAPI's per-request machinery.
+        if gateway.is_gateway_request(scope):
+            if self._gateway_path is None:
+                self._gateway_path = RequestContextMiddleware(gateway.FastPath(self))
+            await self._gateway_path(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
     def build_middleware_stack(self) -> ASGIApp:
         # Outermost, so even a 500 from Starlette's error middleware carries x-request-id
         # and is counted in the metrics.

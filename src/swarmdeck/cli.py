@@ -17,6 +17,7 @@ from rich.table import Table
 
 from swarmdeck import __version__
 from swarmdeck.cli_audit import audit_app
+from swarmdeck.cli_cost import cost_app
 from swarmdeck.config import (
     ConfigError,
     FileConfig,
@@ -46,6 +47,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(cost_app, name="cost")
 
 # soft_wrap: tokens and URLs must stay on one line when output is piped or logged.
 console = Console(soft_wrap=True)
@@ -59,10 +61,23 @@ def _load(**overrides: object) -> tuple[Settings, FileConfig]:
     """Settings and YAML config, or a clear message and exit code 2 (never a traceback)."""
     try:
         settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
-        return settings, load_file_config(settings.config_path())
+        config = load_file_config(settings.config_path())
+        check_provider_keys(config)
+        return settings, config
     except ConfigError as exc:
         err.print(f"[bold red]configuration error[/]: {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
+
+
+def check_provider_keys(config: FileConfig) -> None:
+    """Every provider key is at hand (config or env var), or a ConfigError naming the missing one."""
+    from swarmdeck.gateway.providers import ProviderKeyMissing, resolve_api_key
+
+    for name, provider in config.providers.items():
+        try:
+            resolve_api_key(name, provider)
+        except ProviderKeyMissing as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def _bootstrap_admin(settings: Settings, config: FileConfig) -> str | None:

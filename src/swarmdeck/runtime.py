@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from swarmdeck import __version__
-from swarmdeck.config import FileConfig, Settings, resolve_secret_key
+from swarmdeck.config import ConfigError, FileConfig, Settings, resolve_secret_key
 from swarmdeck.core.audit import AuditLog
 from swarmdeck.core.auth import (
     ACCESS_TOPIC,
@@ -36,6 +36,13 @@ from swarmdeck.core.db import Database
 from swarmdeck.core.kv import KeyValueStore
 from swarmdeck.core.models import utcnow
 from swarmdeck.core.status import StatusBoard
+from swarmdeck.costs.alerts import AlertEngine
+from swarmdeck.costs.budgets import Budgets
+from swarmdeck.costs.ledger import Ledger
+from swarmdeck.costs.pricing import PriceBook
+from swarmdeck.gateway import Gateway, RateLimiter, Router
+from swarmdeck.gateway.cache import ResponseCache
+from swarmdeck.gateway.providers import ProviderKeyMissing, build_provider
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,11 @@ class Runtime:
     roles: RoleService
     users: UserService
     keys: KeyService
+    alerts: AlertEngine
+    ledger: Ledger
+    prices: PriceBook
+    budgets: Budgets
+    gateway: Gateway
     version: str = __version__
     instance_id: str = ""
     started_at: datetime = field(default_factory=utcnow)
@@ -102,12 +114,17 @@ class Runtime:
             users=users,
             keys=keys,
         )
+        counters = create_counters(settings.redis_url, prefix=settings.redis_prefix)
+        budgets = Budgets(config.budgets, counters)
+        alerts = AlertEngine(config.alerts, budgets.snapshot, db, bus)
+        ledger = Ledger(db, bus)
+        prices = PriceBook(config.models, config.providers, config.gateway)
         return cls(
             settings=settings,
             config=config,
             db=db,
             kv=kv,
-            counters=create_counters(settings.redis_url, prefix=settings.redis_prefix),
+            counters=counters,
             bus=bus,
             status=StatusBoard(bus),
             auth=auth,
@@ -115,6 +132,22 @@ class Runtime:
             roles=roles,
             users=users,
             keys=keys,
+            alerts=alerts,
+            ledger=ledger,
+            prices=prices,
+            budgets=budgets,
+            gateway=Gateway(
+                config.gateway,
+                _router(config),
+                budgets=budgets,
+                limiter=RateLimiter(
+                    config.rate_limits, redis_url=settings.redis_url, prefix=settings.redis_prefix
+                ),
+                prices=prices,
+                ledger=ledger,
+                cache=_cache(settings, config),
+                alerts=alerts,
+            ),
         )
 
     @property
@@ -138,10 +171,13 @@ class Runtime:
         await self.status.set("counters", "ok", labels["counters"])
         self.instance_id = await self._instance_id()
         await self.roles.load()
+        await self.ledger.start()
+        await self.gateway.start()
         access = Follower(self.bus, [ACCESS_TOPIC])
         await access.start()
         self._access_task = asyncio.create_task(self._watch_access(access), name="access-watch")
         self._health_task = asyncio.create_task(self._watch_health(), name="health-watch")
+        await self.alerts.start()
 
     @contextlib.asynccontextmanager
     async def opened(self) -> AsyncIterator[Runtime]:
@@ -152,6 +188,7 @@ class Runtime:
             yield self
         finally:
             try:
+                await self.ledger.aclose()  # calls a command recorded: written before closing
                 await self.audit.aclose()
             finally:
                 await self.bus.aclose()
@@ -224,6 +261,18 @@ class Runtime:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        try:  # streamed calls still settling finish first, then their rows are written
+            await self.gateway.aclose()
+        except Exception:
+            log.exception("could not close the gateway cleanly")
+        try:  # every call taken is written before the database closes (SIGTERM loses none)
+            await self.ledger.aclose()
+        except Exception:
+            log.exception("could not drain the cost ledger")
+        try:  # before the database closes: deliveries in flight record their outcome
+            await self.alerts.stop()
+        except Exception:
+            log.exception("could not stop the alert engine cleanly")
         # Drain queued records and sign a final checkpoint, so truncating the newest
         # records is detectable.
         try:
@@ -233,3 +282,20 @@ class Runtime:
         await self.bus.aclose()
         await self.counters.aclose()
         await self.db.aclose()
+
+
+def _cache(settings: Settings, config: FileConfig) -> ResponseCache | None:
+    if not (config.cache.exact.enabled or config.cache.semantic.enabled):
+        return None
+    return ResponseCache(
+        config.cache, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix
+    )
+
+
+def _router(config: FileConfig) -> Router:
+    """Providers and aliases from the config; a missing provider key is a config error."""
+    try:
+        providers = {name: build_provider(name, p) for name, p in config.providers.items()}
+    except ProviderKeyMissing as exc:
+        raise ConfigError(str(exc)) from None
+    return Router(config.models, providers, config.gateway.routing)

@@ -121,14 +121,23 @@ def file_config() -> FileConfig:
     return FileConfig()
 
 
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, config: FileConfig) -> AsyncIterator[Server]:
+    """A real server on loopback for the block; it shuts down gracefully after."""
+    uv, task = await start_server(settings, config)
+    assert settings.admin_token is not None
+    try:
+        yield Server(
+            url=f"http://127.0.0.1:{settings.port}",
+            token=settings.admin_token.get_secret_value(),
+            settings=settings,
+        )
+    finally:
+        uv.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
 @pytest.fixture
 async def server(server_settings: Settings, file_config: FileConfig) -> AsyncIterator[Server]:
-    uv, task = await start_server(server_settings, file_config)
-    assert server_settings.admin_token is not None
-    yield Server(
-        url=f"http://127.0.0.1:{server_settings.port}",
-        token=server_settings.admin_token.get_secret_value(),
-        settings=server_settings,
-    )
-    uv.should_exit = True
-    await asyncio.wait_for(task, 10)
+    async with serving(server_settings, file_config) as running:
+        yield running

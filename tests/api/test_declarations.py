@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from swarmdeck.api.declarations import declared_routes
+from swarmdeck.api.declarations import declared_routes, undeclared_plain_routes
 from swarmdeck.api.deps import Authenticated, Public
 from swarmdeck.app import create_app
 from swarmdeck.config import FileConfig, Settings
@@ -32,6 +32,14 @@ def test_every_route_declares_a_permission_or_says_it_is_public() -> None:
     missing = [(m, p) for m, p, found in ROUTES if not found]
     assert missing == []
     assert len(ROUTES) > 10
+
+
+def test_plain_routes_outside_fastapi_declare_their_permission_too() -> None:
+    app = create_app(Settings(), FileConfig())
+    assert undeclared_plain_routes(app) == []
+    gateway = {(m, p) for m, p, _ in ROUTES if p.startswith("/v1/")}
+    assert ("POST", "/v1/chat/completions") in gateway
+    assert ("GET", "/v1/models") in gateway
 
 
 def test_public_routes_are_only_health_login_metrics_and_the_ui() -> None:

@@ -21,7 +21,7 @@ class DeclaredRoute:
     method: str  # "WS" for WebSocket routes
     path: str
     declarations: tuple[Declaration, ...]
-    route: APIRoute | APIWebSocketRoute
+    route: BaseRoute
 
 
 def _declarations(dependant: Dependant) -> Iterator[Declaration]:
@@ -51,6 +51,14 @@ def declared_routes(app: FastAPI) -> list[DeclaredRoute]:
                 DeclaredRoute(method, prefix + route.path, declared, route)
                 for method in sorted(route.methods or ())
             )
+        elif isinstance(getattr(route, "declaration", None), Requirement):
+            # Plain routes on the gateway's hot path declare their permission directly.
+            declared = (route.declaration,)  # type: ignore[attr-defined]
+            found.extend(
+                DeclaredRoute(method, prefix + route.path, declared, route)  # type: ignore[attr-defined]
+                for method in sorted(getattr(route, "methods", None) or ())
+                if method != "HEAD"
+            )
         elif isinstance(route, APIWebSocketRoute):
             found.append(
                 DeclaredRoute(
@@ -58,3 +66,15 @@ def declared_routes(app: FastAPI) -> list[DeclaredRoute]:
                 )
             )
     return found
+
+
+def undeclared_plain_routes(app: FastAPI) -> list[str]:
+    """Paths of plain (non-FastAPI) routes that declare nothing, beyond FastAPI's own docs."""
+    own_docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    return [
+        prefix + str(getattr(route, "path", "?"))
+        for prefix, route in _walk(app.routes, "")
+        if not isinstance(route, APIRoute | APIWebSocketRoute)
+        and getattr(route, "declaration", None) is None
+        and getattr(route, "path", None) not in own_docs
+    ]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI
@@ -19,19 +20,11 @@ from swarmdeck.core import errors
 
 log = logging.getLogger(__name__)
 
-STATUS_OF: dict[type[errors.SwarmDeckError], int] = {
-    errors.InvalidInput: 422,
-    errors.Unauthenticated: 401,
-    errors.PermissionDenied: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.RateLimited: 429,
-    errors.Unavailable: 503,
-}
+STATUS_OF = errors.STATUS_CODES
 
 _HTTP_TYPES = {
     400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+    405: "method_not_allowed", 409: "conflict", 502: "bad_gateway", 413: "payload_too_large", 415: "unsupported_media_type",
     422: "invalid_input", 429: "rate_limited", 503: "unavailable",
 }  # fmt: skip
 
@@ -56,6 +49,7 @@ _DESCRIPTIONS = {
     409: "conflicts with the current state",
     422: "a field is missing or has the wrong type or value",
     429: "rate limited; see Retry-After",
+    502: "an upstream failed to answer",
     503: "a dependency is unavailable",
 }
 
@@ -73,10 +67,7 @@ def error_body(type_: str, message: str, details: Any = None) -> dict[str, Any]:
 
 
 def status_of(exc: errors.SwarmDeckError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS_OF:
-            return STATUS_OF[cls]
-    return 500
+    return errors.status_code(exc)
 
 
 async def _domain_error(request: Request, exc: errors.SwarmDeckError) -> Response:
@@ -85,7 +76,8 @@ async def _domain_error(request: Request, exc: errors.SwarmDeckError) -> Respons
     if isinstance(exc, errors.Unauthenticated):
         headers["www-authenticate"] = "Bearer"
     if isinstance(exc, errors.RateLimited):
-        headers["retry-after"] = str(max(1, round(exc.retry_after)))
+        headers.update(exc.headers)
+        headers["retry-after"] = str(max(1, math.ceil(exc.retry_after)))
     return JSONResponse(error_body(exc.type, exc.message, exc.details), status, headers=headers)
 
 

@@ -39,10 +39,45 @@ class Conflict(SwarmDeckError):
 class RateLimited(SwarmDeckError):
     type = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: float, details: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message, details=details)
         self.retry_after = retry_after
+        self.headers = headers or {}
+        """Extra response headers, e.g. `x-ratelimit-*`."""
 
 
 class Unavailable(SwarmDeckError):
     type = "unavailable"
+
+
+class BadGateway(SwarmDeckError):
+    """An upstream (an LLM provider, an MCP server) failed to answer usefully."""
+
+    type = "bad_gateway"
+
+
+STATUS_CODES: dict[type[SwarmDeckError], int] = {
+    InvalidInput: 422,
+    Unauthenticated: 401,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+    RateLimited: 429,
+    BadGateway: 502,
+    Unavailable: 503,
+}
+"""The one table from domain errors to HTTP statuses; subclasses take their base's."""
+
+
+def status_code(exc: SwarmDeckError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return 500

@@ -4,7 +4,9 @@ from alembic import context
 
 # Every module that declares tables, so the metadata (and autogenerate) sees them all.
 import swarmdeck.core.audit._model
-import swarmdeck.core.auth._tables  # noqa: F401
+import swarmdeck.core.auth._tables
+import swarmdeck.costs._tables
+import swarmdeck.costs.alerts._model  # noqa: F401
 from swarmdeck.core.models import Base
 
 connection = context.config.attributes.get("connection")

@@ -91,6 +91,9 @@ BUILTIN_ROLES: Mapping[str, Role] = {
             "mcp-server:read",
             "mcp-server:execute:restart",
             "mcp-server:execute:health-check",
+            # Operators run swarms, whose agents call models through the gateway.
+            "model:read",
+            "model:execute",
         ),
         inherits=("viewer",),
         builtin=True,
@@ -144,3 +147,11 @@ class RoleBook:
 
     def allows(self, role_name: str, needed: Permission) -> bool:
         return any(grant.covers(needed) for grant in self.effective(role_name))
+
+    def allows_any_scope(self, role_name: str, needed: Permission) -> bool:
+        """Whether the role holds `needed` for at least one scope (e.g. one model alias)."""
+        return any(
+            grant.resource in (WILDCARD, needed.resource)
+            and grant.action in (WILDCARD, needed.action)
+            for grant in self.effective(role_name)
+        )
