@@ -323,3 +323,21 @@ async def test_anthropic_clients_may_send_their_key_as_x_api_key(gateway_server:
     assert good.json()["content"][0]["text"] == "echo: hi"
     assert bad.status_code == 401
     assert bad.json()["type"] == "error"
+
+
+async def test_calls_show_up_in_the_prometheus_metrics(
+    gateway_server: Server, oai: openai.AsyncOpenAI
+) -> None:
+    await oai.chat.completions.create(
+        model="gpt", messages=[{"role": "user", "content": "metrics"}]
+    )
+    async with gateway_server.client() as client:
+        text = (await client.get("/metrics")).text
+    for name in (
+        "gen_ai_client_token_usage_bucket",
+        "gen_ai_client_operation_duration_seconds_bucket",
+        "swarmdeck_gateway_cost_usd_total",
+    ):
+        assert name in text, name
+    assert 'gen_ai_token_type="output"' in text
+    assert 'gen_ai_request_model="gpt"' in text

@@ -48,10 +48,12 @@ class GatewayMetrics:
             explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
         )
         self.cost: Counter = instruments.create_counter(
-            "swarmdeck.gateway.cost", unit="USD", description="Spend priced by the gateway"
+            "swarmdeck.gateway.cost.usd", unit="{USD}", description="Spend priced by the gateway"
         )
         self.saved: Counter = instruments.create_counter(
-            "swarmdeck.gateway.saved", unit="USD", description="Spend avoided by cache hits"
+            "swarmdeck.gateway.saved.usd",
+            unit="{USD}",
+            description="Spend avoided by cache hits",
         )
         self.cache: Counter = instruments.create_counter(
             "swarmdeck.gateway.cache.lookups",
