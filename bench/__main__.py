@@ -7,15 +7,22 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import audit_verify, http_get, sse_latency
+from bench import audit_verify, cache_quality, gateway, http_get, sse_latency
 from bench._report import console
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "sse": lambda _: sse_latency.run(),
     "http": lambda args: http_get.run(loadgen=args.loadgen),
     "audit": lambda args: audit_verify.run(records=args.audit_records),
+    "cache": lambda _: cache_quality.run(),
+    "gateway": lambda args: gateway.run(loadgen=args.loadgen),
 }
-ALIASES = {sse_latency.NAME: "sse", http_get.NAME: "http", audit_verify.NAME: "audit"}
+ALIASES = {
+    sse_latency.NAME: "sse",
+    http_get.NAME: "http",
+    audit_verify.NAME: "audit",
+    cache_quality.NAME: "cache",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
