@@ -329,7 +329,7 @@ class Gateway:
                 else wire.openai_to_anthropic_response(data, alias=call.alias)
             )
             body = orjson.dumps(out)
-        cost = await self._settle(flight, upstream, usage, operation=operation)
+        cost = await self._settle(flight, upstream, usage, operation=operation, answer=out)
         if self.cache is not None and call.cache_mode != "off":
             await self.cache.store(_namespace(call), call.body, out, usage, cost)
         headers = {**JSON_HEADERS, **flight.limit_headers, **_served(upstream)}
@@ -473,6 +473,7 @@ class Gateway:
         ttft: float | None = None,
         streamed: bool = False,
         operation: str = "chat",
+        answer: dict[str, Any] | None = None,
     ) -> Decimal:
         call, deployment = flight.call, upstream.deployment
         alias = upstream.route.alias
@@ -495,7 +496,7 @@ class Gateway:
             streamed=streamed,
             operation=operation,
         )
-        self._observe(flight, upstream, usage, cost, ttft)
+        self._observe(flight, upstream, usage, cost, ttft, answer)
         if self.alerts is not None:
             self.alerts.poke()
             if (
@@ -520,6 +521,7 @@ class Gateway:
         usage: Usage,
         cost: Decimal,
         ttft: float | None,
+        answer: dict[str, Any] | None = None,
     ) -> None:
         deployment = upstream.deployment
         elapsed = time.perf_counter() - flight.started
@@ -552,10 +554,16 @@ class Gateway:
             }
         )
         if self.config.capture_prompts:
+            sanitizer = default_sanitizer()
             span.set_attribute(
                 "gen_ai.input.messages",
-                default_sanitizer().redact(orjson.dumps(flight.call.body.get("messages")).decode()),
+                sanitizer.redact(orjson.dumps(flight.call.body.get("messages")).decode()),
             )
+            if answer is not None:
+                output = answer.get("choices") or answer.get("content")
+                span.set_attribute(
+                    "gen_ai.output.messages", sanitizer.redact(orjson.dumps(output).decode())
+                )
         span.end()
 
     def _ledger(
