@@ -176,3 +176,33 @@ class TestDeploymentLimits:
         models = [r.body["model"] for r in fake.calls("/v1/chat/completions")]
         assert models.count("small-quota") == 1
         assert models.count("big-quota") == 2
+
+
+class TestCircuitBreaker:
+    @pytest.fixture
+    def config_sections(self) -> dict[str, Any]:
+        return {"gateway": {"routing": {"retries": 0, "backoff": 0.01, "breaker_failures": 2}}}
+
+    async def test_a_failing_deployment_opens_its_circuit_and_calls_fall_back(
+        self, gateway_server: Server, admin: httpx.AsyncClient, fake: FakeProvider
+    ) -> None:
+        fake.fail(503, model="flaky-model", times=100)
+        flaky = {**chat(), "model": "flaky"}
+        for _ in range(2):
+            response = await admin.post("/v1/chat/completions", json=flaky)
+            assert response.status_code == 200  # answered by the fallback
+            assert response.headers["x-swarmdeck-model"] == "claude"
+        tries = len(fake.calls("/v1/chat/completions"))
+        assert tries == 2
+        # Open now: the next call goes straight to the fallback.
+        assert (await admin.post("/v1/chat/completions", json=flaky)).status_code == 200
+        assert len(fake.calls("/v1/chat/completions")) == tries
+        models = {m["name"]: m for m in (await admin.get("/api/gateway/models")).json()["models"]}
+        [deployment] = models["flaky"]["deployments"]
+        assert deployment["circuit"] == "open"
+        assert deployment["errors"] == 2
+        assert deployment["last_error"] == "HTTP 503"
+        assert models["flaky"]["fallbacks"] == ["claude"]
+        assert models["claude"]["deployments"][0]["requests"] == 3
+        assert models["claude"]["deployments"][0]["p50_ms"] is not None
+        assert models["gpt"]["priced_by"] == "override"
