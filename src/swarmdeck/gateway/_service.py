@@ -111,6 +111,9 @@ class Gateway:
         self.cache = cache
         self.alerts = alerts
         self.metrics = GatewayMetrics()
+        # A proxy until a provider is installed, so it may be kept: looking the tracer up
+        # per call reads the environment each time.
+        self._tracer = tracer()
         self._session: aiohttp.ClientSession | None = None
         self._dispatcher: Dispatcher | None = None
         self._finishing: set[asyncio.Task[None]] = set()
@@ -149,7 +152,7 @@ class Gateway:
         """Answer one chat call (OpenAI or Anthropic format), from cache or a provider."""
         started = time.perf_counter()
         chain = self.router.chain(call.alias)
-        span = tracer().start_span(
+        span = self._tracer.start_span(
             f"chat {call.alias}",
             kind=trace.SpanKind.CLIENT,
             attributes={
@@ -233,7 +236,7 @@ class Gateway:
         call = ChatCall("openai", body, alias, who, agent=agent, cache_mode="off")
         started = time.perf_counter()
         chain = self.router.chain(alias)
-        span = tracer().start_span(
+        span = self._tracer.start_span(
             f"embeddings {alias}",
             kind=trace.SpanKind.CLIENT,
             attributes={"gen_ai.operation.name": "embeddings", "gen_ai.request.model": alias},
@@ -496,7 +499,7 @@ class Gateway:
             streamed=streamed,
             operation=operation,
         )
-        self._observe(flight, upstream, usage, cost, ttft, answer)
+        self._observe(flight, upstream, usage, cost, ttft, answer, operation)
         if self.alerts is not None:
             self.alerts.poke()
             if (
@@ -522,12 +525,13 @@ class Gateway:
         cost: Decimal,
         ttft: float | None,
         answer: dict[str, Any] | None = None,
+        operation: str = "chat",
     ) -> None:
         deployment = upstream.deployment
         elapsed = time.perf_counter() - flight.started
         deployment.record(ok=True, latency_ms=(time.perf_counter() - upstream.started) * 1000)
         attributes = {
-            "gen_ai.operation.name": "chat",
+            "gen_ai.operation.name": operation,
             "gen_ai.provider.name": deployment.provider.type,
             "gen_ai.request.model": flight.call.alias,
             "gen_ai.response.model": deployment.model,
@@ -541,6 +545,9 @@ class Gateway:
         if ttft is not None:
             self.metrics.ttft.record(ttft / 1000, attributes)
         span = flight.span
+        if not span.is_recording():  # no exporter configured: skip building attributes
+            span.end()
+            return
         span.set_attributes(
             {
                 "gen_ai.provider.name": deployment.provider.type,
