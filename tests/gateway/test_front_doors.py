@@ -341,3 +341,20 @@ async def test_calls_show_up_in_the_prometheus_metrics(
         assert name in text, name
     assert 'gen_ai_token_type="output"' in text
     assert 'gen_ai_request_model="gpt"' in text
+
+
+async def test_answers_name_their_ledger_row_and_cost(
+    gateway_server: Server, oai: openai.AsyncOpenAI
+) -> None:
+    raw = await oai.chat.completions.with_raw_response.create(
+        model="gpt", messages=[{"role": "user", "content": "what did this cost"}]
+    )
+    answer = raw.parse()
+    assert answer.usage is not None
+    expected = usd(answer.usage.prompt_tokens, answer.usage.completion_tokens, "2.5", "10")
+    assert Decimal(raw.headers["x-swarmdeck-cost-usd"]) == expected
+    await summary(gateway_server)
+    async with gateway_server.admin() as admin:
+        calls = (await admin.get("/api/costs/calls", params={"limit": 5})).json()["calls"]
+    [row] = [c for c in calls if c["id"] == raw.headers["x-swarmdeck-call-id"]]
+    assert Decimal(row["cost_usd"]) == expected

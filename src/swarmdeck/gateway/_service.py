@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -22,7 +22,6 @@ from opentelemetry.trace import Span, Status, StatusCode
 
 from swarmdeck.core.errors import InvalidInput, SwarmDeckError, status_code
 from swarmdeck.core.models import utcnow, uuid7
-from swarmdeck.core.sanitize import default_sanitizer
 from swarmdeck.core.telemetry import tracer
 from swarmdeck.costs.budgets import Attribution, BudgetExceeded, Budgets, Reservation
 from swarmdeck.costs.usage import CacheOutcome, CallRecord, CallStatus, Usage
@@ -30,8 +29,9 @@ from swarmdeck.gateway import wire
 from swarmdeck.gateway._calls import Answer, ChatCall
 from swarmdeck.gateway._estimate import input_token_bound, output_token_bound
 from swarmdeck.gateway._ratelimit import RateLimiter
+from swarmdeck.gateway._relay import StreamRelay, replay
 from swarmdeck.gateway._routing import Deployment, ModelRoute, Router
-from swarmdeck.gateway._telemetry import GatewayMetrics
+from swarmdeck.gateway._telemetry import GatewayMetrics, annotate_answered
 from swarmdeck.gateway._upstream import BodyFor, Dispatcher, UpstreamFailed, UpstreamResponse
 from swarmdeck.gateway.cache import CacheHit, ResponseCache
 from swarmdeck.gateway.config import GatewayConfig
@@ -87,6 +87,8 @@ class _Flight:
     span: Span
     reservation: Reservation
     limit_headers: dict[str, str]
+    id: str = field(default_factory=lambda: str(uuid7()))
+    """The ledger row's id, known up front so answers can name it (`x-swarmdeck-call-id`)."""
 
 
 class Gateway:
@@ -184,7 +186,12 @@ class Gateway:
         if not upstream.ok:
             return await self._provider_refused(flight, upstream)
         if call.stream:
-            headers = {**SSE_HEADERS, **limit_headers, **_served(upstream)}
+            headers = {
+                **SSE_HEADERS,
+                **limit_headers,
+                **_served(upstream),
+                "x-swarmdeck-call-id": flight.id,
+            }
             return Answer(200, headers, stream=self._relay(flight, upstream))
         return await self._complete(flight, upstream)
 
@@ -336,7 +343,9 @@ class Gateway:
         if self.cache is not None and call.cache_mode != "off":
             await self.cache.store(_namespace(call), call.body, out, usage, cost)
         headers = {**JSON_HEADERS, **flight.limit_headers, **_served(upstream)}
-        headers["x-swarmdeck-cache"] = "miss" if self.cache and call.cache_mode != "off" else "off"
+        headers["x-swarmdeck-cache"] = "miss" if self._caching(call) else "off"
+        headers["x-swarmdeck-call-id"] = flight.id
+        headers["x-swarmdeck-cost-usd"] = str(cost)
         return Answer(200, headers, body=body)
 
     async def _provider_refused(self, flight: _Flight, upstream: UpstreamResponse) -> Answer:
@@ -365,7 +374,7 @@ class Gateway:
     async def _relay(self, flight: _Flight, upstream: UpstreamResponse) -> AsyncIterator[bytes]:
         """Forward the provider's stream, translating when needed, and settle at the end."""
         call = flight.call
-        relay = _StreamRelay(call, upstream.deployment.provider.type, self._caching(call))
+        relay = StreamRelay(call, upstream.deployment.provider.type, self._caching(call))
         error: BaseException | None = None
         try:
             async for chunk in upstream.response.content.iter_any():
@@ -390,7 +399,7 @@ class Gateway:
         self,
         flight: _Flight,
         upstream: UpstreamResponse,
-        relay: _StreamRelay,
+        relay: StreamRelay,
         error: BaseException | None,
     ) -> None:
         try:
@@ -429,41 +438,20 @@ class Gateway:
         kind: CacheOutcome = hit.kind
         self.metrics.cache.add(1, {"outcome": kind})
         self.metrics.saved.add(float(hit.cost_usd), {"gen_ai.request.model": call.alias})
-        record = CallRecord(
-            id=str(uuid7()),
-            at=utcnow(),
-            provider=None,
-            alias=call.alias,
-            model=None,
-            usage=Usage(),
-            cost_usd=Decimal(0),
-            saved_usd=hit.cost_usd,
-            key_id=call.who.key_id,
-            user=call.who.user,
-            swarm=call.who.swarm,
-            agent=call.agent,
-            cache=kind,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            streamed=call.stream,
-        )
+        record = call_record(call, started, saved=hit.cost_usd, cache=kind)
         self.ledger.record(record)
         span.set_attribute("swarmdeck.cache", kind)
         span.set_attribute("swarmdeck.saved_usd", float(hit.cost_usd))
         span.end()
-        headers = {**limit_headers, "x-swarmdeck-cache": kind}
+        headers = {
+            **limit_headers,
+            "x-swarmdeck-cache": kind,
+            "x-swarmdeck-call-id": record.id,
+            "x-swarmdeck-cost-usd": "0",
+        }
         if not call.stream:
             return Answer(200, {**JSON_HEADERS, **headers}, body=orjson.dumps(hit.response))
-        if call.format == "openai":
-            chunks = wire.openai_completion_to_chunks(
-                hit.response, include_usage=call.include_usage
-            )
-            payload = (
-                b"".join(wire.encode_openai_chunk(chunk) for chunk in chunks) + wire.OPENAI_DONE
-            )
-        else:
-            events = wire.anthropic_message_to_events(hit.response)
-            payload = b"".join(wire.encode_anthropic_event(name, data) for name, data in events)
-        return Answer(200, {**SSE_HEADERS, **headers}, stream=_once(payload))
+        return Answer(200, {**SSE_HEADERS, **headers}, stream=replay(call, hit.response))
 
     # -- settlement ------------------------------------------------------------------------
 
@@ -528,50 +516,26 @@ class Gateway:
         operation: str = "chat",
     ) -> None:
         deployment = upstream.deployment
-        elapsed = time.perf_counter() - flight.started
         deployment.record(ok=True, latency_ms=(time.perf_counter() - upstream.started) * 1000)
-        attributes = {
-            "gen_ai.operation.name": operation,
-            "gen_ai.provider.name": deployment.provider.type,
-            "gen_ai.request.model": flight.call.alias,
-            "gen_ai.response.model": deployment.model,
-        }
-        self.metrics.duration.record(elapsed, attributes)
-        self.metrics.tokens.record(usage.input_tokens, {**attributes, "gen_ai.token.type": "input"})
-        self.metrics.tokens.record(
-            usage.output_tokens, {**attributes, "gen_ai.token.type": "output"}
+        self.metrics.answered(
+            operation=operation,
+            provider_type=deployment.provider.type,
+            alias=flight.call.alias,
+            model=deployment.model,
+            seconds=time.perf_counter() - flight.started,
+            usage=usage,
+            cost=cost,
+            ttft_ms=ttft,
         )
-        self.metrics.cost.add(float(cost), attributes)
-        if ttft is not None:
-            self.metrics.ttft.record(ttft / 1000, attributes)
-        span = flight.span
-        if not span.is_recording():  # no exporter configured: skip building attributes
-            span.end()
-            return
-        span.set_attributes(
-            {
-                "gen_ai.provider.name": deployment.provider.type,
-                "gen_ai.response.model": deployment.model,
-                "gen_ai.usage.input_tokens": usage.input_tokens,
-                "gen_ai.usage.output_tokens": usage.output_tokens,
-                "swarmdeck.cost_usd": float(cost),
-                "swarmdeck.deployment": deployment.id,
-                "swarmdeck.provider": deployment.provider.name,
-                "swarmdeck.cache": "miss" if self._caching(flight.call) else "off",
-            }
+        annotate_answered(
+            flight.span,
+            deployment=deployment,
+            usage=usage,
+            cost=cost,
+            cache="miss" if self._caching(flight.call) else "off",
+            prompt=flight.call.body.get("messages") if self.config.capture_prompts else None,
+            answer=answer if self.config.capture_prompts else None,
         )
-        if self.config.capture_prompts:
-            sanitizer = default_sanitizer()
-            span.set_attribute(
-                "gen_ai.input.messages",
-                sanitizer.redact(orjson.dumps(flight.call.body.get("messages")).decode()),
-            )
-            if answer is not None:
-                output = answer.get("choices") or answer.get("content")
-                span.set_attribute(
-                    "gen_ai.output.messages", sanitizer.redact(orjson.dumps(output).decode())
-                )
-        span.end()
 
     def _ledger(
         self,
@@ -591,27 +555,22 @@ class Gateway:
         deployment = upstream.deployment if upstream is not None else None
         served = upstream.route.alias if upstream is not None else call.alias
         self.ledger.record(
-            CallRecord(
-                id=str(uuid7()),
-                at=utcnow(),
-                provider=deployment.provider.name if deployment else None,
+            call_record(
+                call,
+                flight.started,
+                id=flight.id,
                 alias=served,
+                provider=deployment.provider.name if deployment else None,
                 model=deployment.model if deployment else None,
                 usage=usage,
-                cost_usd=cost,
-                key_id=call.who.key_id,
-                user=call.who.user,
-                swarm=call.who.swarm,
-                agent=call.agent,
+                cost=cost,
                 status=status,
                 status_code=status_code or (200 if status == "ok" else _status_of(error)),
                 error_type=_error_type(error) if error is not None else None,
                 cache="miss" if self._caching(call) else "off",
-                latency_ms=(time.perf_counter() - flight.started) * 1000,
-                ttft_ms=ttft,
-                streamed=streamed or call.stream,
+                ttft=ttft,
+                streamed=streamed,
                 operation=operation,
-                attributes={"requested_model": call.alias} if served != call.alias else {},
             )
         )
 
@@ -627,154 +586,11 @@ class Gateway:
                 key=":".join(str(budget.get(part)) for part in ("scope", "name", "window")),
             )
         self.ledger.record(
-            CallRecord(
-                id=str(uuid7()),
-                at=utcnow(),
-                provider=None,
-                alias=call.alias,
-                model=None,
-                usage=Usage(),
-                cost_usd=Decimal(0),
-                key_id=call.who.key_id,
-                user=call.who.user,
-                swarm=call.who.swarm,
-                agent=call.agent,
-                status="refused",
-                status_code=_status_of(exc),
-                error_type=exc.type,
-                cache="off",
-                latency_ms=(time.perf_counter() - started) * 1000,
-                streamed=call.stream,
+            call_record(
+                call, started, status="refused", status_code=_status_of(exc), error_type=exc.type
             )
         )
         _end_span(span, error=exc)
-
-
-class _StreamRelay:
-    """Turns the provider's SSE bytes into the client's, keeping usage and the whole answer."""
-
-    def __init__(self, call: ChatCall, provider: str, accumulate: bool) -> None:
-        self.call = call
-        self.provider = provider
-        self.decoder = wire.SSEDecoder()
-        self.started = time.perf_counter()
-        self.ttft: float | None = None
-        self._usage: Usage | None = None
-        self._anthropic_usage: dict[str, Any] = {}
-        self._to_openai = (
-            wire.AnthropicToOpenAIStream(call.alias, include_usage=call.include_usage)
-            if call.format == "openai" and provider == "anthropic"
-            else None
-        )
-        self._to_anthropic = (
-            wire.OpenAIToAnthropicStream(call.alias)
-            if call.format == "anthropic" and provider == "openai"
-            else None
-        )
-        self._accumulator: Any = None
-        if accumulate:
-            self._accumulator = (
-                wire.OpenAIStreamAccumulator()
-                if call.format == "openai"
-                else wire.AnthropicStreamAccumulator()
-            )
-        self._done = False
-
-    def mark_first_byte(self) -> None:
-        if self.ttft is None:
-            self.ttft = (time.perf_counter() - self.started) * 1000
-
-    def feed(self, chunk: bytes) -> bytes:
-        out: list[bytes] = []
-        for event in self.decoder.feed(chunk):
-            if self.provider == "openai":
-                self._from_openai(event, out)
-            else:
-                self._from_anthropic(event, out)
-        return b"".join(out)
-
-    def _from_openai(self, event: wire.SSEEvent, out: list[bytes]) -> None:
-        if event.data == b"[DONE]":
-            self._done = True
-            if self._to_anthropic is not None:
-                out.extend(self._anthropic_events(self._to_anthropic.finish()))
-            else:
-                out.append(wire.OPENAI_DONE)
-            return
-        if not event.data:
-            return
-        chunk = orjson.loads(event.data)
-        usage = chunk.get("usage")
-        if usage:
-            self._usage = wire.usage_from_openai(usage)
-        if self._to_anthropic is not None:
-            out.extend(self._anthropic_events(self._to_anthropic.feed(chunk)))
-            return
-        if usage and not chunk.get("choices") and not self.call.include_usage:
-            return  # the usage chunk we asked for on the client's behalf
-        if self._accumulator is not None:
-            self._accumulator.feed(chunk)
-        out.append(b"data: " + event.data + b"\n\n")
-
-    def _from_anthropic(self, event: wire.SSEEvent, out: list[bytes]) -> None:
-        if not event.data:
-            return
-        data = orjson.loads(event.data)
-        name = event.event or str(data.get("type", "message"))
-        if name == "message_start":
-            self._anthropic_usage = dict((data.get("message") or {}).get("usage") or {})
-        elif name == "message_delta" and data.get("usage"):
-            # A null in the delta must not wipe a count that message_start gave.
-            self._anthropic_usage = wire.merge_anthropic_usage(self._anthropic_usage, data["usage"])
-        elif name == "message_stop":
-            self._done = True
-            self._usage = wire.usage_from_anthropic(self._anthropic_usage)
-        if self._to_openai is not None:
-            chunks = self._to_openai.feed(name, data)
-            for chunk in chunks:
-                if self._accumulator is not None:
-                    self._accumulator.feed(chunk)
-                out.append(wire.encode_openai_chunk(chunk))
-            if name == "message_stop":
-                out.append(wire.OPENAI_DONE)
-            return
-        if self._accumulator is not None:
-            self._accumulator.feed(name, data)
-        out.append(b"event: " + name.encode() + b"\ndata: " + event.data + b"\n\n")
-
-    def _anthropic_events(self, events: list[tuple[str, dict[str, Any]]]) -> list[bytes]:
-        if self._accumulator is not None:
-            for name, data in events:
-                self._accumulator.feed(name, data)
-        return [wire.encode_anthropic_event(name, data) for name, data in events]
-
-    def usage(self) -> Usage | None:
-        if self._to_openai is not None and self._done:
-            return self._to_openai.usage
-        if self._to_anthropic is not None and self._done:
-            return self._to_anthropic.usage
-        return self._usage
-
-    def assembled(self) -> dict[str, Any] | None:
-        if self._accumulator is None or not self._done:
-            return None
-        result: dict[str, Any] = (
-            self._accumulator.completion()
-            if self.call.format == "openai"
-            else self._accumulator.message()
-        )
-        return result
-
-    def error_event(self, message: str) -> bytes:
-        if self.call.format == "openai":
-            return wire.encode_openai_chunk(wire.openai_error_body(502, message, "upstream_error"))
-        return wire.encode_anthropic_event(
-            "error", wire.anthropic_error_body(502, message, "api_error")
-        )
-
-
-async def _once(payload: bytes) -> AsyncIterator[bytes]:
-    yield payload
 
 
 def _namespace(call: ChatCall) -> str:
@@ -820,3 +636,49 @@ def _end_span(span: Span, *, error: BaseException | None) -> None:
         span.set_attribute("error.type", _error_type(error))
         span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
     span.end()
+
+
+def call_record(
+    call: ChatCall,
+    started: float,
+    *,
+    id: str | None = None,
+    alias: str | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    usage: Usage | None = None,
+    cost: Decimal = Decimal(0),
+    saved: Decimal = Decimal(0),
+    status: CallStatus = "ok",
+    status_code: int = 200,
+    error_type: str | None = None,
+    cache: CacheOutcome = "off",
+    ttft: float | None = None,
+    streamed: bool = False,
+    operation: str = "chat",
+) -> CallRecord:
+    """The ledger row for a call: answered, refused, failed or served from cache."""
+    served = alias or call.alias
+    return CallRecord(
+        id=id or str(uuid7()),
+        at=utcnow(),
+        provider=provider,
+        alias=served,
+        model=model,
+        usage=usage or Usage(),
+        cost_usd=cost,
+        saved_usd=saved,
+        key_id=call.who.key_id,
+        user=call.who.user,
+        swarm=call.who.swarm,
+        agent=call.agent,
+        status=status,
+        status_code=status_code,
+        error_type=error_type,
+        cache=cache,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        ttft_ms=ttft,
+        streamed=streamed or call.stream,
+        operation=operation,
+        attributes={"requested_model": call.alias} if served != call.alias else {},
+    )

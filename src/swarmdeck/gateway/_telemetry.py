@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from opentelemetry.metrics import Counter, Histogram
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+import orjson
+from opentelemetry.metrics import Counter, Histogram
+from opentelemetry.trace import Span
+
+from swarmdeck.core.sanitize import default_sanitizer
 from swarmdeck.core.telemetry import meter
+from swarmdeck.costs.usage import Usage
+
+if TYPE_CHECKING:
+    from swarmdeck.gateway._routing import Deployment
 
 # Bucket boundaries the GenAI conventions recommend.
 _TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304]
@@ -65,3 +75,70 @@ class GatewayMetrics:
             unit="{call}",
             description="Calls refused by budgets and rate limits",
         )
+
+    def answered(
+        self,
+        *,
+        operation: str,
+        provider_type: str,
+        alias: str,
+        model: str,
+        seconds: float,
+        usage: Usage,
+        cost: Decimal,
+        ttft_ms: float | None,
+    ) -> None:
+        """Record one answered call: duration, tokens by type, spend, time to first token."""
+        attributes = {
+            "gen_ai.operation.name": operation,
+            "gen_ai.provider.name": provider_type,
+            "gen_ai.request.model": alias,
+            "gen_ai.response.model": model,
+        }
+        self.duration.record(seconds, attributes)
+        self.tokens.record(usage.input_tokens, {**attributes, "gen_ai.token.type": "input"})
+        self.tokens.record(usage.output_tokens, {**attributes, "gen_ai.token.type": "output"})
+        self.cost.add(float(cost), attributes)
+        if ttft_ms is not None:
+            self.ttft.record(ttft_ms / 1000, attributes)
+
+
+def annotate_answered(
+    span: Span,
+    *,
+    deployment: Deployment,
+    usage: Usage,
+    cost: Decimal,
+    cache: str,
+    prompt: Any = None,
+    answer: dict[str, Any] | None = None,
+) -> None:
+    """Put what the call used and cost on its span, then end it.
+
+    `prompt` and `answer` are only given when prompt capture is on; they go through the
+    sanitiser first.
+    """
+    if not span.is_recording():  # no exporter configured: skip building attributes
+        span.end()
+        return
+    span.set_attributes(
+        {
+            "gen_ai.provider.name": deployment.provider.type,
+            "gen_ai.response.model": deployment.model,
+            "gen_ai.usage.input_tokens": usage.input_tokens,
+            "gen_ai.usage.output_tokens": usage.output_tokens,
+            "swarmdeck.cost_usd": float(cost),
+            "swarmdeck.deployment": deployment.id,
+            "swarmdeck.provider": deployment.provider.name,
+            "swarmdeck.cache": cache,
+        }
+    )
+    sanitizer = default_sanitizer()
+    if prompt is not None:
+        span.set_attribute("gen_ai.input.messages", sanitizer.redact(orjson.dumps(prompt).decode()))
+    if answer is not None:
+        output = answer.get("choices") or answer.get("content")
+        span.set_attribute(
+            "gen_ai.output.messages", sanitizer.redact(orjson.dumps(output).decode())
+        )
+    span.end()
