@@ -150,15 +150,20 @@ async def test_alerts_need_alert_read_and_bad_queries_are_refused(
 ) -> None:
     async with alert_server.client() as anonymous:
         assert (await anonymous.get("/api/alerts")).status_code == 401
-    async with alert_server.as_role("viewer") as viewer:
-        refused = await viewer.get("/api/alerts")
-    assert refused.status_code == 403, refused.text
-    assert refused.json()["error"]["type"] == "permission_denied"
     async with alert_server.admin() as admin:
         role = await admin.post(
             "/api/roles", json={"name": "alert-reader", "permissions": ["alert:read"]}
         )
         assert role.status_code == 201, role.text
+        role = await admin.post(
+            "/api/roles", json={"name": "agents-only", "permissions": ["model:execute"]}
+        )
+        assert role.status_code == 201, role.text
+    async with alert_server.as_role("agents-only") as agent:
+        refused = await agent.get("/api/alerts")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["type"] == "permission_denied"
+    async with alert_server.admin() as admin:
         for params in ({"state": "maybe"}, {"limit": 0}, {"limit": 501}):
             bad = await admin.get("/api/alerts", params=params)
             assert bad.status_code == 422, (params, bad.text)

@@ -139,9 +139,16 @@ async def test_bad_windows_and_groups_are_422(server: Server) -> None:
 async def test_costs_need_costs_read(server: Server) -> None:
     async with server.client() as anonymous:
         assert (await anonymous.get("/api/costs/summary")).status_code == 401
-    async with server.as_role("viewer") as viewer:  # the viewer role has no costs:read
-        assert (await viewer.get("/api/costs/summary")).status_code == 403
-        assert (await viewer.get("/api/costs/calls")).status_code == 403
+    async with server.admin() as admin:
+        role = await admin.post(
+            "/api/roles", json={"name": "agents-only", "permissions": ["model:execute"]}
+        )
+        assert role.status_code == 201, role.text
+    async with server.as_role("agents-only") as agent:
+        assert (await agent.get("/api/costs/summary")).status_code == 403
+        assert (await agent.get("/api/costs/calls")).status_code == 403
+    async with server.as_role("viewer") as viewer:  # spend is a dashboard: viewers read it
+        assert (await viewer.get("/api/costs/summary")).status_code == 200
 
 
 @pytest.mark.parametrize("shape", ["embedded"], indirect=True)

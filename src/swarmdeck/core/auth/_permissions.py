@@ -74,6 +74,12 @@ BUILTIN_ROLES: Mapping[str, Role] = {
             "dashboard:read",
             "metrics:read",
             "logs:read",
+            # Spend, budgets, alerts and gateway health are dashboards too.
+            "costs:read",
+            "budget:read",
+            "alert:read",
+            "gateway:read",
+            "model:read",
             "key:read:self",
             "key:write:self",
             "key:delete:self",
