@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -88,9 +89,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """`swarmdeck serve` as a real subprocess with its own data dir and admin token."""
+@contextlib.contextmanager
+def serve(root: Path, config_yaml: str | None = None) -> Iterator[LiveServer]:
+    """Run `swarmdeck serve` under `root` (with `config_yaml` as its YAML file) until exit."""
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail(
             f"The dashboard is not built ({WEB_DIST / 'index.html'} is missing). "
@@ -100,9 +101,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     if not swarmdeck.is_file():
         pytest.fail(f"{swarmdeck} not found: install the package into this environment first.")
 
-    root = tmp_path_factory.mktemp("e2e-server")
     data_dir = root / "data"
     data_dir.mkdir()
+    if config_yaml is not None:
+        (data_dir / "swarmdeck.yaml").write_text(config_yaml)
     port = _free_port()
     server = LiveServer(
         base_url=f"http://127.0.0.1:{port}",
@@ -124,6 +126,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             yield server
         finally:
             _stop(process)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`swarmdeck serve` as a real subprocess with its own data dir and admin token."""
+    with serve(tmp_path_factory.mktemp("e2e-server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

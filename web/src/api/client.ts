@@ -49,6 +49,8 @@ export interface RequestOptions {
   method?: string;
   body?: unknown;
   signal?: AbortSignal;
+  /** Extra request headers (the gateway's `x-swarmdeck-*` tags). */
+  headers?: Record<string, string>;
 }
 
 function retryAfterSeconds(response: Response): number | null {
@@ -106,8 +108,16 @@ export function describeError(error: unknown, fallback = "Something went wrong."
 
 /** Call the API and return the parsed JSON body (undefined for 204). */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return (await apiResponse<T>(path, options)).data;
+}
+
+/** `api`, keeping the response headers too (the gateway reports its cache outcome in one). */
+export async function apiResponse<T>(
+  path: string,
+  options: RequestOptions = {},
+): Promise<{ data: T; headers: Headers }> {
   const method = (options.method ?? (options.body === undefined ? "GET" : "POST")).toUpperCase();
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers: Record<string, string> = { accept: "application/json", ...options.headers };
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (!SAFE_METHODS.has(method)) {
     const csrf = readCookie(CSRF_COOKIE);
@@ -129,7 +139,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   }
 
   if (!response.ok) throw await toApiError(response);
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return { data: undefined as T, headers: response.headers };
   const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return { data: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
 }

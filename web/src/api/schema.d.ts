@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alerts
+         * @description Fired alerts, newest first: open ones, resolved ones, or all.
+         */
+        get: operations["list_alerts_api_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -64,6 +84,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/budgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Budgets
+         * @description Every configured budget window; the global hourly budget is always there.
+         */
+        get: operations["list_budgets_api_budgets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/costs/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent Calls
+         * @description The most recent calls through the gateway, newest first.
+         */
+        get: operations["recent_calls_api_costs_calls_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/costs/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cost Summary
+         * @description Spend, calls and tokens over the last `window`, per group (`model` is the alias).
+         */
+        get: operations["cost_summary_api_costs_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/costs/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cost Timeseries
+         * @description Spend and calls per time bucket over the last `window`, optionally per group.
+         *
+         *     422 when `bucket_seconds` would make more than 2000 buckets.
+         */
+        get: operations["cost_timeseries_api_costs_timeseries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -100,6 +202,26 @@ export interface paths {
          * @description The newest buffered events, oldest first, for a page's first paint.
          */
         get: operations["recent_events_api_events_recent_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/gateway/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Gateway Models
+         * @description Aliases, deployments, circuit state and latency as this replica sees them.
+         */
+        get: operations["gateway_models_api_gateway_models_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -412,6 +534,77 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AlertOut */
+        AlertOut: {
+            /**
+             * Delivered
+             * @description channels that took each notice, by `fired` / `resolved`
+             */
+            delivered: {
+                [key: string]: string[];
+            };
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Failed
+             * @description channels that gave up, after retries
+             */
+            failed: {
+                [key: string]: string[];
+            };
+            /**
+             * Fired At
+             * Format: date-time
+             */
+            fired_at: string;
+            /** Id */
+            id: string;
+            /** Limit Usd */
+            limit_usd: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Name
+             * @description the budget's name, or what a notice is about
+             */
+            name: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /**
+             * Rule
+             * @description `spend_rate`, `budget_percent`, or a notice's kind
+             */
+            rule: string;
+            /**
+             * Scope
+             * @description the budget's scope (`global`, `swarm`, ...) or `notice`
+             */
+            scope: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warning" | "critical";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "resolved";
+            /**
+             * Threshold
+             * @description percent of the limit (`budget_percent`) or USD (`spend_rate`)
+             */
+            threshold: string | null;
+            /**
+             * Value Usd
+             * @description spend when it fired
+             */
+            value_usd: string | null;
+            /** Window */
+            window: string | null;
+        };
         /** AuditActor */
         AuditActor: {
             /** Name */
@@ -499,6 +692,44 @@ export interface components {
              */
             records: number;
         };
+        /** BudgetOut */
+        BudgetOut: {
+            /** Alert Usd */
+            alert_usd: string | null;
+            /** Limit Usd */
+            limit_usd: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Percent Used
+             * @description (spent + reserved) / limit x 100
+             */
+            percent_used: number | null;
+            /** Remaining Usd */
+            remaining_usd: string | null;
+            /**
+             * Reserved Usd
+             * @description worst case of calls in flight
+             */
+            reserved_usd: string;
+            /**
+             * Scope
+             * @description `global`, `swarm`, `user`, `key` or `model`
+             */
+            scope: string;
+            /** Spent Usd */
+            spent_usd: string;
+            /**
+             * Window
+             * @description `hour`, `day`, `week` or `month` (sliding)
+             */
+            window: string;
+        };
+        /** BudgetsOut */
+        BudgetsOut: {
+            /** Budgets */
+            budgets: components["schemas"]["BudgetOut"][];
+        };
         /** Component */
         Component: {
             /** Changed At */
@@ -512,6 +743,170 @@ export interface components {
              * @enum {string}
              */
             status: "starting" | "ok" | "degraded" | "down";
+        };
+        /** CostGroup */
+        CostGroup: {
+            /** Calls */
+            calls: number;
+            /**
+             * Cost Usd
+             * @description USD as an exact decimal string
+             * @example 0.0125
+             */
+            cost_usd: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Key
+             * @description the alias, swarm, agent, user, key id or provider; null collects calls without one
+             */
+            key: string | null;
+            /** Output Tokens */
+            output_tokens: number;
+            /**
+             * Saved Usd
+             * @description what cache hits would have cost at the provider
+             * @example 0.0125
+             */
+            saved_usd: string;
+        };
+        /** CostPoint */
+        CostPoint: {
+            /** Calls */
+            calls: number;
+            /**
+             * Cost Usd
+             * @description USD as an exact decimal string
+             * @example 0.0125
+             */
+            cost_usd: string;
+            /**
+             * Groups
+             * @description per group when group_by is given
+             */
+            groups: components["schemas"]["CostPointGroup"][];
+            /**
+             * Start
+             * Format: date-time
+             * @description bucket start; the bucket is [start, start + width)
+             */
+            start: string;
+        };
+        /** CostPointGroup */
+        CostPointGroup: {
+            /** Calls */
+            calls: number;
+            /**
+             * Cost Usd
+             * @description USD as an exact decimal string
+             * @example 0.0125
+             */
+            cost_usd: string;
+            /** Key */
+            key: string | null;
+        };
+        /** CostSummary */
+        CostSummary: {
+            /** Calls */
+            calls: number;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "model" | "swarm" | "agent" | "user" | "key" | "provider";
+            /**
+             * Groups
+             * @description most expensive first
+             */
+            groups: components["schemas"]["CostGroup"][];
+            /**
+             * Saved Usd
+             * @description USD as an exact decimal string
+             * @example 0.0125
+             */
+            saved_usd: string;
+            /**
+             * Since
+             * Format: date-time
+             * @description start of the window
+             */
+            since: string;
+            /**
+             * Total Usd
+             * @description USD as an exact decimal string
+             * @example 0.0125
+             */
+            total_usd: string;
+            /**
+             * Window
+             * @enum {string}
+             */
+            window: "1h" | "1d" | "1w" | "30d";
+        };
+        /** CostTimeseries */
+        CostTimeseries: {
+            /** Bucket Seconds */
+            bucket_seconds: number;
+            /** Group By */
+            group_by: ("model" | "swarm" | "agent" | "user" | "key" | "provider") | null;
+            /**
+             * Points
+             * @description oldest first, empty buckets included
+             */
+            points: components["schemas"]["CostPoint"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Window
+             * @enum {string}
+             */
+            window: "1h" | "1d" | "1w" | "30d";
+        };
+        /** DeploymentOut */
+        DeploymentOut: {
+            /**
+             * Circuit
+             * @enum {string}
+             */
+            circuit: "closed" | "open" | "half-open";
+            /** Error Rate */
+            error_rate: number | null;
+            /** Errors */
+            errors: number;
+            /** Id */
+            id: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Model */
+            model: string;
+            /**
+             * P50 Ms
+             * @description over the last 512 calls
+             */
+            p50_ms: number | null;
+            /** P95 Ms */
+            p95_ms: number | null;
+            /** Provider */
+            provider: string;
+            /**
+             * Provider Type
+             * @enum {string}
+             */
+            provider_type: "openai" | "anthropic";
+            /**
+             * Requests
+             * @description since this process started
+             */
+            requests: number;
+            /** Rpm */
+            rpm: number | null;
+            /** Tpm */
+            tpm: number | null;
+            /** Weight */
+            weight: number;
         };
         /** EffectiveSettings */
         EffectiveSettings: {
@@ -631,6 +1026,89 @@ export interface components {
             user: string;
         };
         /**
+         * LedgerCall
+         * @description One call through the gateway, as the ledger keeps it.
+         */
+        LedgerCall: {
+            /** Agent */
+            agent: string | null;
+            /** Alias */
+            alias: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Attributes */
+            attributes: {
+                [key: string]: string;
+            };
+            /**
+             * Cache
+             * @enum {string}
+             */
+            cache: "miss" | "hit" | "semantic-hit" | "off";
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /** Cached Input Tokens */
+            cached_input_tokens: number;
+            /**
+             * Cost Usd
+             * @description USD as an exact decimal string
+             * @example 0.0125
+             */
+            cost_usd: string;
+            /** Error Type */
+            error_type: string | null;
+            /** Id */
+            id: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Key Id */
+            key_id: string | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /** Model */
+            model: string | null;
+            /** Operation */
+            operation: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Provider */
+            provider: string | null;
+            /** Reasoning Tokens */
+            reasoning_tokens: number;
+            /**
+             * Saved Usd
+             * @description USD as an exact decimal string
+             * @example 0.0125
+             */
+            saved_usd: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "error" | "refused";
+            /** Status Code */
+            status_code: number;
+            /** Streamed */
+            streamed: boolean;
+            /** Swarm */
+            swarm: string | null;
+            /** Ttft Ms */
+            ttft_ms: number | null;
+            /** User */
+            user: string | null;
+        };
+        /** LedgerCalls */
+        LedgerCalls: {
+            /**
+             * Calls
+             * @description newest first
+             */
+            calls: components["schemas"]["LedgerCall"][];
+        };
+        /**
          * LoginRequest
          * @description A user's name and password, or the bootstrap admin token.
          */
@@ -659,6 +1137,25 @@ export interface components {
             permissions: string[];
             /** Role */
             role: string;
+        };
+        /** ModelOut */
+        ModelOut: {
+            /** Deployments */
+            deployments: components["schemas"]["DeploymentOut"][];
+            /** Fallbacks */
+            fallbacks: string[];
+            /** Name */
+            name: string;
+            /**
+             * Priced By
+             * @description `override`, `genai-prices` or `default`; null: calls are refused
+             */
+            priced_by: string | null;
+        };
+        /** ModelsOut */
+        ModelsOut: {
+            /** Models */
+            models: components["schemas"]["ModelOut"][];
         };
         /** PublishRequest */
         PublishRequest: {
@@ -769,6 +1266,74 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_alerts_api_alerts_get: {
+        parameters: {
+            query?: {
+                state?: "open" | "resolved" | "all";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"][];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_audit_api_audit_get: {
         parameters: {
             query?: {
@@ -984,6 +1549,276 @@ export interface operations {
             };
         };
     };
+    list_budgets_api_budgets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetsOut"];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    recent_calls_api_costs_calls_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerCalls"];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cost_summary_api_costs_summary_get: {
+        parameters: {
+            query?: {
+                window?: "1h" | "1d" | "1w" | "30d";
+                group_by?: "model" | "swarm" | "agent" | "user" | "key" | "provider";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostSummary"];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cost_timeseries_api_costs_timeseries_get: {
+        parameters: {
+            query?: {
+                window?: "1h" | "1d" | "1w" | "30d";
+                group_by?: ("model" | "swarm" | "agent" | "user" | "key" | "provider") | null;
+                /** @description bucket width; by default 1m/15m/1h/1d by window */
+                bucket_seconds?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostTimeseries"];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     stream_events_api_events_get: {
         parameters: {
             query?: {
@@ -1144,6 +1979,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventOut"][];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    gateway_models_api_gateway_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelsOut"];
                 };
             };
             /** @description malformed request (e.g. invalid JSON) */

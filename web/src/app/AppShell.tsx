@@ -11,6 +11,8 @@ import {
 } from "../features/overview/systemStatus";
 import { Toaster } from "../components/ui/Toaster";
 import { auditQueryKey } from "../features/audit/queries";
+import { alertsQueryKey, costsQueryKey } from "../features/costs/queries";
+import { gatewayQueryKey } from "../features/gateway/queries";
 import type { BusEvent } from "../live/busEvent";
 import { LiveProvider } from "../live/LiveProvider";
 import { dispatchToTopicListeners } from "../live/topicListeners";
@@ -36,6 +38,9 @@ export function AppShell() {
   const onResume = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: systemStatusQueryKey });
     void queryClient.invalidateQueries({ queryKey: auditQueryKey });
+    void queryClient.invalidateQueries({ queryKey: costsQueryKey });
+    void queryClient.invalidateQueries({ queryKey: alertsQueryKey });
+    void queryClient.invalidateQueries({ queryKey: gatewayQueryKey });
   }, [queryClient]);
   const onRefused = useCallback(
     () => void queryClient.invalidateQueries({ queryKey: meQueryKey }),

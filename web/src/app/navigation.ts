@@ -11,6 +11,8 @@ import {
   Waypoints,
 } from "lucide-react";
 import { canSeeAccess } from "../features/access/AccessPage";
+import { canSeeCosts } from "../features/costs/CostsPage";
+import { canSeeGateway } from "../features/gateway/GatewayPage";
 import type { Can } from "../features/auth/permissions";
 
 export interface NavItem {
@@ -22,11 +24,13 @@ export interface NavItem {
   allowed?: (can: Can) => boolean;
 }
 
-export const PRIMARY_NAV: NavItem[] = [{ label: "Overview", icon: LayoutDashboard, to: "/" }];
+export const PRIMARY_NAV: NavItem[] = [
+  { label: "Overview", icon: LayoutDashboard, to: "/" },
+  { label: "Costs", icon: CircleDollarSign, to: "/costs", allowed: canSeeCosts },
+  { label: "Gateway", icon: Waypoints, to: "/gateway", allowed: canSeeGateway },
+];
 
 export const UPCOMING_NAV: NavItem[] = [
-  { label: "Costs", icon: CircleDollarSign },
-  { label: "Gateway", icon: Waypoints },
   { label: "MCP", icon: Plug },
   { label: "Swarms", icon: Bot },
   { label: "Operations", icon: SquareTerminal },

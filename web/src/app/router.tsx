@@ -6,6 +6,8 @@ import { UsersTab } from "../features/access/UsersTab";
 import { AuditPage } from "../features/audit/AuditPage";
 import { LoginPage } from "../features/auth/LoginPage";
 import { RequireAuth } from "../features/auth/RequireAuth";
+import { CostsPage } from "../features/costs/CostsPage";
+import { GatewayPage } from "../features/gateway/GatewayPage";
 import { OverviewPage } from "../features/overview/OverviewPage";
 import { SettingsPage } from "../features/settings/SettingsPage";
 import { AppShell } from "./AppShell";
@@ -22,6 +24,8 @@ export const router = createBrowserRouter([
     ),
     children: [
       { index: true, element: <OverviewPage /> },
+      { path: "costs", element: <CostsPage /> },
+      { path: "gateway", element: <GatewayPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "audit", element: <AuditPage /> },
       {
