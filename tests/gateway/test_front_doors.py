@@ -358,3 +358,18 @@ async def test_answers_name_their_ledger_row_and_cost(
         calls = (await admin.get("/api/costs/calls", params={"limit": 5})).json()["calls"]
     [row] = [c for c in calls if c["id"] == raw.headers["x-swarmdeck-call-id"]]
     assert Decimal(row["cost_usd"]) == expected
+
+
+async def test_a_client_that_did_not_ask_for_usage_gets_none_on_the_wire(
+    gateway_server: Server, fake: FakeProvider
+) -> None:
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "raw"}], "stream": True}
+    async with (
+        gateway_server.admin() as admin,
+        admin.stream("POST", "/v1/chat/completions", json=body) as response,
+    ):
+        raw = (await response.aread()).decode()
+    # The provider was asked for usage (and so put "usage": null on every chunk).
+    assert fake.calls("/v1/chat/completions")[-1].body["stream_options"]["include_usage"] is True
+    assert '"usage"' not in raw
+    assert raw.endswith("data: [DONE]\n\n")

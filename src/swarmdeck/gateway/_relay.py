@@ -73,11 +73,19 @@ class StreamRelay:
         if self._to_anthropic is not None:
             out.extend(self._anthropic_events(self._to_anthropic.feed(chunk)))
             return
-        if usage and not chunk.get("choices") and not self.call.include_usage:
-            return  # the usage chunk we asked for on the client's behalf
+        data = event.data
+        if not self.call.include_usage:
+            # We asked for usage on the client's behalf: hold back the usage chunk, and the
+            # `"usage": null` OpenAI then adds to every other chunk, so the client receives
+            # exactly what it asked for.
+            if usage and not chunk.get("choices"):
+                return
+            if "usage" in chunk:
+                del chunk["usage"]
+                data = orjson.dumps(chunk)
         if self._accumulator is not None:
             self._accumulator.feed(chunk)
-        out.append(b"data: " + event.data + b"\n\n")
+        out.append(b"data: " + data + b"\n\n")
 
     def _from_anthropic(self, event: wire.SSEEvent, out: list[bytes]) -> None:
         if not event.data:
