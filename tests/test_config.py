@@ -219,6 +219,7 @@ def test_config_show_masks_provider_keys(tmp_path: Path) -> None:
     path = tmp_path / "swarmdeck.yaml"
     path.write_text(GATEWAY_YAML)
     shown = str(masked(load_file_config(path)))
+    assert "OPENAI_API_KEY" in shown  # the name of the variable is no secret
     assert "sk-ant-secret" not in shown
     assert "s3cret" not in shown
     assert "hooks.slack.com/services/T/B/X" not in shown

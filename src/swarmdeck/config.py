@@ -275,7 +275,13 @@ def masked(value: Any, key: str = "") -> Any:
         return [masked(item, key) for item in value]
     if value is None:
         return None
-    if key and _SECRET_NAME.search(key) and not isinstance(value, bool):
+    # `*_env` fields name an environment variable; the variable holds the secret, not them.
+    if (
+        key
+        and _SECRET_NAME.search(key)
+        and not key.endswith("_env")
+        and not isinstance(value, bool)
+    ):
         return MASK
     if isinstance(value, Path):
         return str(value)
