@@ -109,9 +109,9 @@ async def test_idle_stream_gets_heartbeats(server: Server) -> None:
 @pytest.mark.parametrize("shape", ["embedded"], indirect=True)
 async def test_topic_permissions_are_checked(server: Server) -> None:
     async with server.as_role("viewer") as client:
-        denied = await client.get("/api/events?topics=costs")
+        denied = await client.get("/api/events?topics=runs")
         assert denied.status_code == 403
-        assert denied.json()["error"]["details"] == {"topic": "costs"}
+        assert denied.json()["error"]["details"] == {"topic": "runs"}
         bad = await client.get("/api/events?topics=Bad%20Topic")
         assert bad.status_code == 422
 
@@ -124,7 +124,7 @@ async def test_unfiltered_stream_hides_topics_the_caller_may_not_read(server: Se
         aconnect_sse(viewer, "GET", "/api/events") as source,
     ):
         await wait_for_subscribers(server)
-        await admin.post("/api/events", json={"topic": "costs", "type": "secret-spend"})
+        await admin.post("/api/events", json={"topic": "runs", "type": "secret-run"})
         await admin.post("/api/events", json={"topic": "system", "type": "visible"})
         got = await next_data(source)
     assert got["type"] == "visible"

@@ -108,7 +108,7 @@ async def test_commands_check_permissions_like_http(server: Server) -> None:
             )
         )
         assert (await reply_to(ws, "p"))["error"]["type"] == "permission_denied"
-        await ws.send(json.dumps({"id": "c", "type": "subscribe", "topics": ["costs"]}))
+        await ws.send(json.dumps({"id": "c", "type": "subscribe", "topics": ["runs"]}))
         assert (await reply_to(ws, "c"))["error"]["type"] == "permission_denied"
 
 
