@@ -128,20 +128,22 @@ def serve(root: Path, config_yaml: str | None = None) -> Iterator[LiveServer]:
             _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`swarmdeck serve` as a real subprocess with its own data dir and admin token."""
     with serve(tmp_path_factory.mktemp("e2e-server")) as server:
         yield server
 
 
-@pytest.fixture(scope="session")
+# Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running
+# in this thread while it lives, and the async tests collected after tests/e2e need it gone.
+@pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     """Debian's Chromium: Playwright never downloads a browser of its own here."""
     if not Path(CHROMIUM).is_file():
@@ -167,7 +169,7 @@ def page(context: BrowserContext) -> Page:
     return context.new_page()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def artifacts() -> Path:
     """Where screenshots go (git-ignored), for a person or CI to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
