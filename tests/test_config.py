@@ -223,3 +223,19 @@ def test_config_show_masks_provider_keys(tmp_path: Path) -> None:
     assert "sk-ant-secret" not in shown
     assert "s3cret" not in shown
     assert "hooks.slack.com/services/T/B/X" not in shown
+
+
+def test_mcp_server_headers_and_env_are_masked(tmp_path: Path) -> None:
+    from swarmdeck.config import masked
+
+    path = tmp_path / "swarmdeck.yaml"
+    path.write_text(
+        "mcp_servers:\n"
+        "  git: {command: uvx, args: [mcp-server-git], env: {GIT_PAT: ghp_secretvalue}}\n"
+        "  remote: {url: 'https://tools.example.com/mcp', headers: {X-Team: abc-secret}}\n"
+    )
+    config = load_file_config(path)
+    assert config.mcp_servers["git"].replicas == 1
+    shown = str(masked(config))
+    assert "ghp_secretvalue" not in shown and "abc-secret" not in shown
+    assert "GIT_PAT" in shown and "mcp-server-git" in shown

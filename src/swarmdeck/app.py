@@ -17,6 +17,7 @@ from swarmdeck.api import (
     events,
     gateway,
     keys,
+    mcp,
     models,
     roles,
     session,
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, config: FileConfig | None = Non
     )
     install_error_handlers(app)
     for module in (
-        system, session, events, ws, users, keys, roles, audit, alerts, costs, budgets, models
+        system, session, events, ws, users, keys, roles, audit, alerts, costs, budgets, models, mcp
     ):  # fmt: skip
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.router.routes.extend(gateway.ROUTES)

@@ -36,6 +36,7 @@ from swarmdeck.gateway.config import (
     RateLimitsConfig,
     check_model_graph,
 )
+from swarmdeck.mcp.config import McpConfig, McpServersConfig
 
 MASK = "********"
 _SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
@@ -114,6 +115,10 @@ class FileConfig(_Section):
     rate_limits: RateLimitsConfig = Field(default_factory=RateLimitsConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    mcp: McpConfig = Field(default_factory=McpConfig)
+    mcp_servers: McpServersConfig = Field(
+        default_factory=dict, description="MCP servers behind the bridge: stdio or remote"
+    )
 
     @model_validator(mode="after")
     def _models_resolve(self) -> FileConfig:
@@ -249,6 +254,7 @@ def resolve_secret_key(settings: Settings) -> bytes:
     return path.read_bytes().strip()
 
 
+_SECRET_MAPS = frozenset({"headers", "env"})
 _SECRET_NAME = re.compile(r"(secret|token|password|api_key|apikey|credential)", re.IGNORECASE)
 
 
@@ -270,6 +276,8 @@ def masked(value: Any, key: str = "") -> Any:
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json", by_alias=True)
     if isinstance(value, dict):
+        if key in _SECRET_MAPS:  # header and environment values carry upstream credentials
+            return {name: MASK for name in value}
         return {name: masked(item, str(name)) for name, item in value.items()}
     if isinstance(value, list | tuple):
         return [masked(item, key) for item in value]

@@ -43,6 +43,8 @@ from swarmdeck.costs.pricing import PriceBook
 from swarmdeck.gateway import Gateway, RateLimiter, Router
 from swarmdeck.gateway.cache import ResponseCache
 from swarmdeck.gateway.providers import ProviderKeyMissing, build_provider
+from swarmdeck.mcp import ChangeEvent, Registry
+from swarmdeck.mcp.service import McpService
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class Runtime:
     prices: PriceBook
     budgets: Budgets
     gateway: Gateway
+    mcp: McpService
     version: str = __version__
     instance_id: str = ""
     started_at: datetime = field(default_factory=utcnow)
@@ -148,6 +151,7 @@ class Runtime:
                 cache=_cache(settings, config),
                 alerts=alerts,
             ),
+            mcp=McpService(Registry(config.mcp, config.mcp_servers), book, audit, bus),
         )
 
     @property
@@ -173,6 +177,8 @@ class Runtime:
         await self.roles.load()
         await self.ledger.start()
         await self.gateway.start()
+        self.mcp.registry.on_change(self._announce_mcp)
+        await self.mcp.registry.start()  # servers come up in the background
         access = Follower(self.bus, [ACCESS_TOPIC])
         await access.start()
         self._access_task = asyncio.create_task(self._watch_access(access), name="access-watch")
@@ -194,6 +200,13 @@ class Runtime:
                 await self.bus.aclose()
                 await self.counters.aclose()
                 await self.db.aclose()
+
+    async def _announce_mcp(self, event: ChangeEvent) -> None:
+        """Server state and tool-list changes go on the bus topic `mcp` for every front door."""
+        try:
+            await self.bus.publish("mcp", event.type, {"server": event.server, **event.data})
+        except Exception:
+            log.exception("could not publish an MCP change")
 
     async def _instance_id(self) -> str:
         entry = await self.kv.get("instance", "id")
@@ -261,6 +274,10 @@ class Runtime:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        try:  # every MCP child process is gone before we return
+            await self.mcp.registry.aclose()
+        except Exception:
+            log.exception("could not stop the MCP servers cleanly")
         try:  # streamed calls still settling finish first, then their rows are written
             await self.gateway.aclose()
         except Exception:

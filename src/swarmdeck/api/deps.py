@@ -117,7 +117,7 @@ class Requirement:
                 get_runtime(connection).auth.check_csrf(
                     principal, connection.headers.get(CSRF_HEADER)
                 )
-            get_runtime(connection).auth.authorize(principal, self.permission)
+            self._authorize(connection, principal)
             return principal
         except (Unauthenticated, PermissionDenied) as exc:
             await audit_denied(connection, exc, self.permission)
@@ -133,11 +133,30 @@ class Requirement:
             origin = connection.headers.get("origin")
             if origin is None or urlsplit(origin).netloc != connection.headers.get("host"):
                 raise PermissionDenied("cross-origin WebSocket refused")
-        get_runtime(connection).auth.authorize(principal, self.permission)
+        self._authorize(connection, principal)
         return principal
+
+    def _authorize(self, connection: HTTPConnection, principal: Principal) -> None:
+        get_runtime(connection).auth.authorize(principal, self.permission)
 
     def __repr__(self) -> str:
         return f"require({self.permission})"
+
+
+class AnyScopeRequirement(Requirement):
+    """A route whose scope (a tool, a server) is only known inside it: the caller must hold
+    the permission for at least one scope here, and the service checks the exact one."""
+
+    def _authorize(self, connection: HTTPConnection, principal: Principal) -> None:
+        if not get_runtime(connection).auth.roles.allows_any_scope(principal.role, self.permission):
+            raise PermissionDenied(
+                f"role {principal.role!r} may not {self.permission.action} any "
+                f"{self.permission.resource}",
+                details={"needed": str(self.permission)},
+            )
+
+    def __repr__(self) -> str:
+        return f"require_any_scope({self.permission})"
 
 
 class Authenticated:
@@ -167,6 +186,11 @@ class Public:
 def require(resource: str, action: str, scope: str | None = None) -> Any:
     """Declare and enforce the permission a route needs."""
     return Depends(Requirement(Permission(resource, action, scope)))
+
+
+def require_any_scope(resource: str, action: str) -> Any:
+    """Declare a permission the caller must hold for some scope; the service checks which."""
+    return Depends(AnyScopeRequirement(Permission(resource, action)))
 
 
 PUBLIC: Any = Depends(Public())

@@ -1,0 +1,154 @@
+"""The MCP bridge's REST door: servers and their state, tools, calls, restarts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from swarmdeck.api.body import RequestBody
+from swarmdeck.api.deps import AUTHENTICATED, RuntimeDep, caller_of, require, require_any_scope
+from swarmdeck.api.errors import error_responses
+from swarmdeck.core.auth import Principal
+from swarmdeck.mcp import ServerStatus
+
+router = APIRouter(tags=["mcp"])
+
+ServerName = Annotated[str, Path(pattern=r"^[a-zA-Z0-9_-]{1,32}$")]
+ToolName = Annotated[str, Path(pattern=r"^[a-zA-Z0-9_-]{1,64}$")]
+
+
+class ReplicaOut(BaseModel):
+    index: int
+    state: Literal["starting", "healthy", "degraded", "down"]
+    reason: str
+    pid: int | None
+    restarts: int
+    last_error: str | None
+    uptime_seconds: float | None
+    ping_ms: float | None
+    in_flight: int
+
+
+class ServerOut(BaseModel):
+    name: str
+    kind: Literal["stdio", "http"]
+    state: Literal["starting", "healthy", "degraded", "down"]
+    reason: str
+    restarts: int
+    last_error: str | None
+    tool_count: int
+    replicas: list[ReplicaOut]
+
+    @classmethod
+    def of(cls, status: ServerStatus) -> ServerOut:
+        return cls(
+            name=status.name,
+            kind=status.kind,
+            state=status.state,
+            reason=status.reason,
+            restarts=status.restarts,
+            last_error=status.last_error,
+            tool_count=status.tool_count,
+            replicas=[ReplicaOut(**_fields_of(replica)) for replica in status.replicas],
+        )
+
+
+def _fields_of(replica: Any) -> dict[str, Any]:
+    return {name: getattr(replica, name) for name in ReplicaOut.model_fields}
+
+
+class ToolOut(BaseModel):
+    name: str = Field(description="`<server>__<tool>`: at most 64 characters of [a-zA-Z0-9_-]")
+    server: str
+    upstream_name: str = Field(description="the tool's name at its server")
+    description: str | None
+    input_schema: dict[str, Any]
+
+
+class ToolCall(RequestBody):
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="seconds; the server's configured timeout if absent",
+    )
+
+
+class ToolResult(BaseModel):
+    """The tool's result as MCP's JSON: `content`, `structuredContent`, `isError`."""
+
+    model_config = {"extra": "allow"}
+    content: list[dict[str, Any]] = Field(default_factory=list)
+    isError: bool = False
+
+
+@router.get("/api/mcp/servers", responses=error_responses(401, 403))
+async def list_servers(
+    runtime: RuntimeDep, _: Principal = require("mcp-server", "read")
+) -> list[ServerOut]:
+    """Every configured MCP server with its state, replicas, restarts and last error."""
+    return [ServerOut.of(status) for status in runtime.mcp.servers()]
+
+
+@router.get("/api/mcp/servers/{name}", responses=error_responses(401, 403, 404, 422))
+async def get_server(
+    name: ServerName, runtime: RuntimeDep, _: Principal = require("mcp-server", "read")
+) -> ServerOut:
+    return ServerOut.of(runtime.mcp.registry.server(name))
+
+
+@router.post("/api/mcp/servers/{name}/restart", responses=error_responses(401, 403, 404, 422, 503))
+async def restart_server(
+    name: ServerName,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require("mcp-server", "execute", "restart"),
+) -> ServerOut:
+    """Restart every replica of a server now (audited)."""
+    return ServerOut.of(await runtime.mcp.restart(caller_of(request, principal), name))
+
+
+@router.get("/api/mcp/tools", responses=error_responses(401, 403, 404, 422))
+async def list_tools(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = AUTHENTICATED,
+    server: Annotated[str | None, Query(pattern=r"^[a-zA-Z0-9_-]{1,32}$")] = None,
+) -> list[ToolOut]:
+    """Tools of healthy servers that the caller may read or call, with their input schemas.
+
+    Open to any caller: the list is filtered by `mcp-tool` grants (per server or per tool).
+    """
+    caller = caller_of(request, principal)
+    return [
+        ToolOut(
+            name=tool.name,
+            server=tool.server,
+            upstream_name=tool.upstream_name,
+            description=tool.description,
+            input_schema=tool.input_schema,
+        )
+        for tool in runtime.mcp.tools_for(caller, server=server)
+    ]
+
+
+@router.post("/api/mcp/tools/{name}/call", responses=error_responses(401, 403, 404, 422, 502, 503))
+async def call_tool(
+    name: ToolName,
+    body: ToolCall,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require_any_scope("mcp-tool", "execute"),
+) -> ToolResult:
+    """Call a tool on a healthy replica of its server; the result as MCP's JSON.
+
+    A tool that fails reports it in the result (`isError`); a 502 means its server did not
+    answer (crashed, timed out), a 503 that no replica is up.
+    """
+    result = await runtime.mcp.call(
+        caller_of(request, principal), name, body.arguments, timeout=body.timeout
+    )
+    return ToolResult.model_validate(result)

@@ -1,0 +1,140 @@
+"""The MCP bridge's REST door with `mcp-server-time` from PyPI behind it: listing, calling,
+permissions per tool or per server, the audit record, and recovery after kill -9."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from swarmdeck.config import FileConfig, Settings
+from tests.api.conftest import Server, serving
+from tests.mcp.conftest import FAST, time_server
+
+pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)
+
+TOOL = "time__get_current_time"
+
+
+@pytest.fixture
+async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
+    config = FileConfig(mcp=FAST, mcp_servers={"time": time_server()})
+    async with serving(server_settings, config) as running:
+        async with running.admin() as admin:
+            for _ in range(200):  # the server comes up in the background
+                servers = (await admin.get("/api/mcp/servers")).json()
+                if servers and servers[0]["state"] == "healthy":
+                    break
+                await asyncio.sleep(0.05)
+        yield running
+
+
+async def call(client: httpx.AsyncClient, arguments: dict[str, Any]) -> httpx.Response:
+    return await client.post(f"/api/mcp/tools/{TOOL}/call", json={"arguments": arguments})
+
+
+async def test_tools_are_listed_namespaced_and_callable(bridge: Server) -> None:
+    async with bridge.admin() as admin:
+        [server] = (await admin.get("/api/mcp/servers")).json()
+        assert (server["name"], server["kind"], server["state"]) == ("time", "stdio", "healthy")
+        assert server["replicas"][0]["pid"] > 0
+        tools = {t["name"]: t for t in (await admin.get("/api/mcp/tools")).json()}
+        assert {TOOL, "time__convert_time"} <= set(tools)
+        assert tools[TOOL]["upstream_name"] == "get_current_time"
+        assert "timezone" in tools[TOOL]["input_schema"]["properties"]
+        response = await call(admin, {"timezone": "Europe/Paris"})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["isError"] is False
+    assert "Europe/Paris" in result["content"][0]["text"]
+
+
+async def test_a_tool_error_is_a_result_and_bad_input_a_4xx(bridge: Server) -> None:
+    async with bridge.admin() as admin:
+        failed = await call(admin, {"timezone": "Mars/Olympus_Mons"})
+        assert failed.status_code == 200
+        assert failed.json()["isError"] is True
+        unknown = await admin.post("/api/mcp/tools/time__nope/call", json={"arguments": {}})
+        assert unknown.status_code == 404
+        bad = await admin.post(f"/api/mcp/tools/{TOOL}/call", json={"arguments": [1]})
+        assert bad.status_code == 422
+        bad_name = await admin.post("/api/mcp/tools/a%20b/call", json={"arguments": {}})
+        assert bad_name.status_code == 422
+
+
+async def test_calls_need_the_tool_or_its_server_and_are_audited(bridge: Server) -> None:
+    async with bridge.admin() as admin:
+        for name, permission in (("by-server", "time"), ("by-tool", TOOL), ("other", "git")):
+            created = await admin.post(
+                "/api/roles",
+                json={"name": name, "permissions": [f"mcp-tool:execute:{permission}"]},
+            )
+            assert created.status_code == 201, created.text
+    async with bridge.as_role("by-server") as by_server:
+        assert (await call(by_server, {"timezone": "UTC"})).status_code == 200
+    async with bridge.as_role("by-tool") as by_tool:
+        assert (await call(by_tool, {"timezone": "UTC"})).status_code == 200
+        # It sees only the tool it may call.
+        assert [t["name"] for t in (await by_tool.get("/api/mcp/tools")).json()] == [TOOL]
+    async with bridge.as_role("other") as other:
+        refused = await call(other, {"timezone": "UTC", "api_key": "sk-live-123456789012345678"})
+        assert refused.status_code == 403
+    async with bridge.as_role("viewer") as viewer:  # no mcp-tool grant at all
+        assert (await call(viewer, {"timezone": "UTC"})).status_code == 403
+    async with bridge.client() as anonymous:
+        assert (await call(anonymous, {"timezone": "UTC"})).status_code == 401
+        assert (await anonymous.get("/api/mcp/servers")).status_code == 401
+    async with bridge.admin() as admin:
+        records = (await admin.get("/api/audit", params={"action": "mcp.tool.call"})).json()[
+            "records"
+        ]
+    outcomes = sorted(r["result"] for r in records)
+    assert outcomes == ["denied", "success", "success"]
+    denied = next(r for r in records if r["result"] == "denied")
+    assert denied["resource_id"] == TOOL
+    assert "sk-live-123456789012345678" not in str(denied)
+
+
+async def test_after_kill_9_calls_succeed_again_within_5_seconds(bridge: Server) -> None:
+    async with bridge.admin() as admin:
+        [server] = (await admin.get("/api/mcp/servers")).json()
+        os.kill(server["replicas"][0]["pid"], signal.SIGKILL)
+        killed = time.monotonic()
+        while True:
+            response = await call(admin, {"timezone": "UTC"})
+            if response.status_code == 200:
+                break
+            assert response.status_code in (502, 503), response.text
+            assert time.monotonic() - killed < 5, "no recovery within 5 s"
+            await asyncio.sleep(0.05)
+        [server] = (await admin.get("/api/mcp/servers")).json()
+    assert server["restarts"] >= 1
+    assert time.monotonic() - killed < 5
+
+
+async def test_restarts_are_audited_and_state_changes_reach_the_bus(bridge: Server) -> None:
+    async with bridge.admin() as admin:
+        restarted = await admin.post("/api/mcp/servers/time/restart")
+        assert restarted.status_code == 200, restarted.text
+        for _ in range(200):
+            recent = (
+                await admin.get("/api/events/recent", params={"topics": "mcp", "limit": 50})
+            ).json()
+            states = [e["data"]["state"] for e in recent if e["type"] == "server.state"]
+            if len(states) >= 3 and states[-1] == "healthy":
+                break
+            await asyncio.sleep(0.05)
+        records = (await admin.get("/api/audit", params={"action": "mcp.server.restart"})).json()
+        missing = await admin.post("/api/mcp/servers/nope/restart")
+    # It came up at start, went down for the restart, and came back.
+    assert states[0] == "healthy" or "starting" in states
+    assert any(state != "healthy" for state in states)
+    assert states[-1] == "healthy"
+    assert records["records"][0]["resource_id"] == "time"
+    assert missing.status_code == 404
