@@ -43,7 +43,7 @@ from swarmdeck.costs.pricing import PriceBook
 from swarmdeck.gateway import Gateway, RateLimiter, Router
 from swarmdeck.gateway.cache import ResponseCache
 from swarmdeck.gateway.providers import ProviderKeyMissing, build_provider
-from swarmdeck.mcp import ChangeEvent, Registry
+from swarmdeck.mcp import ChangeEvent, ConfigSealer, Registry
 from swarmdeck.mcp.service import McpService
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ class Runtime:
     started_at: datetime = field(default_factory=utcnow)
     _health_task: asyncio.Task[None] | None = None
     _access_task: asyncio.Task[None] | None = None
+    _mcp_task: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings, config: FileConfig) -> Runtime:
@@ -151,7 +152,16 @@ class Runtime:
                 cache=_cache(settings, config),
                 alerts=alerts,
             ),
-            mcp=McpService(Registry(config.mcp, config.mcp_servers), book, audit, bus),
+            mcp=McpService(
+                Registry(config.mcp, config.mcp_servers),
+                book,
+                audit,
+                bus,
+                kv,
+                ConfigSealer(secret_key),
+                configured=frozenset(config.mcp_servers),
+                api_commands=frozenset(config.mcp.api_commands),
+            ),
         )
 
     @property
@@ -177,8 +187,13 @@ class Runtime:
         await self.roles.load()
         await self.ledger.start()
         await self.gateway.start()
+        self.mcp.instance = self.instance_id
+        await self.mcp.load()
         self.mcp.registry.on_change(self._announce_mcp)
         await self.mcp.registry.start()  # servers come up in the background
+        mcp_changes = Follower(self.bus, ["mcp"])
+        await mcp_changes.start()
+        self._mcp_task = asyncio.create_task(self._watch_mcp(mcp_changes), name="mcp-watch")
         access = Follower(self.bus, [ACCESS_TOPIC])
         await access.start()
         self._access_task = asyncio.create_task(self._watch_access(access), name="access-watch")
@@ -200,6 +215,19 @@ class Runtime:
                 await self.bus.aclose()
                 await self.counters.aclose()
                 await self.db.aclose()
+
+    async def _watch_mcp(self, changes: Follower) -> None:
+        """Servers another replica added, changed or removed through the API run here too."""
+        try:
+            async for event in changes.events():
+                data = event.data or {}
+                if event.type == "server.configured" and data.get("instance") != self.instance_id:
+                    try:
+                        await self.mcp.apply_remote_change(str(data["server"]), str(data["change"]))
+                    except Exception:
+                        log.exception("could not apply an MCP server change from another replica")
+        finally:
+            await changes.close()
 
     async def _announce_mcp(self, event: ChangeEvent) -> None:
         """Server state and tool-list changes go on the bus topic `mcp` for every front door."""
@@ -269,7 +297,7 @@ class Runtime:
             await access.close()
 
     async def stop(self) -> None:
-        for task in (self._health_task, self._access_task):
+        for task in (self._health_task, self._access_task, self._mcp_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -4,8 +4,10 @@ permissions per tool or per server, the audit record, and recovery after kill -9
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,7 +26,10 @@ TOOL = "time__get_current_time"
 
 @pytest.fixture
 async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
-    config = FileConfig(mcp=FAST, mcp_servers={"time": time_server()})
+    config = FileConfig(
+        mcp=FAST.model_copy(update={"api_commands": (sys.executable,)}),
+        mcp_servers={"time": time_server()},
+    )
     async with serving(server_settings, config) as running:
         async with running.admin() as admin:
             for _ in range(200):  # the server comes up in the background
@@ -138,3 +143,102 @@ async def test_restarts_are_audited_and_state_changes_reach_the_bus(bridge: Serv
     assert states[-1] == "healthy"
     assert records["records"][0]["resource_id"] == "time"
     assert missing.status_code == 404
+
+
+def clock_config(**extra: Any) -> dict[str, Any]:
+    server = time_server(env={"CLOCK_TOKEN": "tok-very-secret-123"}, **extra)
+    return server.model_dump(mode="json")
+
+
+async def wait_healthy(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
+    for _ in range(200):
+        response = await client.get(f"/api/mcp/servers/{name}")
+        if response.status_code == 200 and response.json()["state"] == "healthy":
+            break
+        await asyncio.sleep(0.05)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_servers_added_through_the_api_run_persist_and_are_audited(
+    bridge: Server, server_settings: Settings
+) -> None:
+    async with bridge.admin() as admin:
+        added = await admin.post(
+            "/api/mcp/servers", json={"name": "clock", "config": clock_config()}
+        )
+        assert added.status_code == 201, added.text
+        assert (await wait_healthy(admin, "clock"))["state"] == "healthy"
+        called = await admin.post(
+            "/api/mcp/tools/clock__get_current_time/call", json={"arguments": {"timezone": "UTC"}}
+        )
+        assert called.status_code == 200, called.text
+        changed = await admin.put(
+            "/api/mcp/servers/clock", json={"config": clock_config(replicas=2)}
+        )
+        assert changed.status_code == 200, changed.text
+        assert len((await wait_healthy(admin, "clock"))["replicas"]) == 2
+        duplicate = await admin.post(
+            "/api/mcp/servers", json={"name": "clock", "config": clock_config()}
+        )
+        assert duplicate.status_code == 409
+        elsewhere = clock_config()
+        elsewhere["command"] = "/bin/sh"  # not in mcp.api_commands
+        refused = await admin.post("/api/mcp/servers", json={"name": "sh", "config": elsewhere})
+        assert refused.status_code == 403
+        assert "mcp.api_commands" in refused.json()["error"]["message"]
+        from_file = await admin.put("/api/mcp/servers/time", json={"config": clock_config()})
+        assert from_file.status_code == 409
+        assert (await admin.delete("/api/mcp/servers/time")).status_code == 409
+        records = (await admin.get("/api/audit", params={"action": "mcp.server.*"})).json()
+    actions = [r["action"] for r in records["records"]]
+    assert actions[:2] == ["mcp.server.update", "mcp.server.add"]
+    assert "tok-very-secret-123" not in str(records)
+    async with bridge.as_role("operator") as operator:  # reads and restarts, never adds
+        refused = await operator.post(
+            "/api/mcp/servers", json={"name": "evil", "config": clock_config()}
+        )
+        assert refused.status_code == 403
+
+
+async def test_stored_servers_come_back_after_a_restart_sealed_at_rest(
+    server_settings: Settings,
+) -> None:
+    config = FileConfig(mcp=FAST.model_copy(update={"api_commands": (sys.executable,)}))
+    async with serving(server_settings, config) as first, first.admin() as admin:
+        added = await admin.post(
+            "/api/mcp/servers", json={"name": "clock", "config": clock_config()}
+        )
+        assert added.status_code == 201, added.text
+    database = b"".join(f.read_bytes() for f in server_settings.data_dir.glob("swarmdeck.db*"))
+    assert b"tok-very-secret-123" not in database
+    assert b"mcp_server_time" not in database  # the whole config is sealed
+    async with serving(server_settings, config) as second, second.admin() as admin:
+        assert (await wait_healthy(admin, "clock"))["state"] == "healthy"
+        assert (await admin.delete("/api/mcp/servers/clock")).status_code == 204
+        assert (await admin.get("/api/mcp/servers/clock")).status_code == 404
+    async with serving(server_settings, config) as third, third.admin() as admin:
+        assert (await admin.get("/api/mcp/servers")).json() == []
+
+
+async def test_tools_can_be_called_over_the_websocket(bridge: Server) -> None:
+    from websockets.asyncio.client import connect
+
+    from tests.api.test_ws import reply_to, ws_url
+
+    async with connect(
+        ws_url(bridge), additional_headers={"authorization": f"Bearer {bridge.token}"}
+    ) as ws:
+        await ws.send(json.dumps({"id": "s", "type": "command", "command": "mcp.servers"}))
+        [server] = (await reply_to(ws, "s"))["result"]
+        assert server["name"] == "time"
+        call = {"tool": TOOL, "arguments": {"timezone": "Asia/Tokyo"}}
+        await ws.send(
+            json.dumps({"id": "c", "type": "command", "command": "mcp.call", "args": call})
+        )
+        result = (await reply_to(ws, "c"))["result"]
+        assert "Asia/Tokyo" in result["content"][0]["text"]
+        await ws.send(
+            json.dumps({"id": "b", "type": "command", "command": "mcp.call", "args": {"tool": 1}})
+        )
+        assert (await reply_to(ws, "b"))["error"]["type"] == "invalid_input"

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from swarmdeck.api.body import RequestBody
 from swarmdeck.api.deps import AUTHENTICATED, RuntimeDep, caller_of, require, require_any_scope
 from swarmdeck.api.errors import error_responses
-from swarmdeck.core.auth import Principal
-from swarmdeck.mcp import ServerStatus
+from swarmdeck.api.ws import command
+from swarmdeck.core.auth import Caller, Principal
+from swarmdeck.core.errors import InvalidInput
+from swarmdeck.mcp import HttpServerConfig, ServerStatus, StdioServerConfig
+from swarmdeck.runtime import Runtime
 
 router = APIRouter(tags=["mcp"])
 
@@ -93,6 +97,58 @@ async def list_servers(
     return [ServerOut.of(status) for status in runtime.mcp.servers()]
 
 
+class NewServer(RequestBody):
+    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,32}$")
+    config: StdioServerConfig | HttpServerConfig = Field(
+        description="stdio: command, args, env, cwd, replicas; remote: url, headers"
+    )
+
+
+class ServerChange(RequestBody):
+    config: StdioServerConfig | HttpServerConfig
+
+
+@router.post("/api/mcp/servers", status_code=201, responses=error_responses(401, 403, 409, 422))
+async def add_server(
+    body: NewServer,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require("mcp-server", "write"),
+) -> ServerOut:
+    """Add a server for good (kept across restarts, run on every replica; audited).
+
+    A stdio server runs its command on the SwarmDeck host, hence `mcp-server:write`.
+    """
+    caller = caller_of(request, principal)
+    return ServerOut.of(await runtime.mcp.add(caller, body.name, body.config))
+
+
+@router.put("/api/mcp/servers/{name}", responses=error_responses(401, 403, 404, 409, 422))
+async def update_server(
+    name: ServerName,
+    body: ServerChange,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require("mcp-server", "write"),
+) -> ServerOut:
+    """Replace a server's configuration; its replicas restart. Config-file servers: 409."""
+    caller = caller_of(request, principal)
+    return ServerOut.of(await runtime.mcp.update(caller, name, body.config))
+
+
+@router.delete(
+    "/api/mcp/servers/{name}", status_code=204, responses=error_responses(401, 403, 404, 409, 422)
+)
+async def remove_server(
+    name: ServerName,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require("mcp-server", "delete"),
+) -> None:
+    """Stop a server and forget it; its tools disappear. Config-file servers: 409."""
+    await runtime.mcp.remove(caller_of(request, principal), name)
+
+
 @router.get("/api/mcp/servers/{name}", responses=error_responses(401, 403, 404, 422))
 async def get_server(
     name: ServerName, runtime: RuntimeDep, _: Principal = require("mcp-server", "read")
@@ -152,3 +208,28 @@ async def call_tool(
         caller_of(request, principal), name, body.arguments, timeout=body.timeout
     )
     return ToolResult.model_validate(result)
+
+
+# -- the same over the WebSocket control channel -----------------------------------------
+
+
+class _WsCall(RequestBody):
+    tool: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    timeout: float | None = Field(default=None, gt=0, le=3600)
+
+
+@command("mcp.servers", "mcp-server", "read")
+async def _ws_servers(runtime: Runtime, caller: Caller, args: dict[str, Any]) -> Any:
+    return [ServerOut.of(status).model_dump(mode="json") for status in runtime.mcp.servers()]
+
+
+@command("mcp.call", "mcp-tool", "execute", any_scope=True)
+async def _ws_call(runtime: Runtime, caller: Caller, args: dict[str, Any]) -> Any:
+    try:
+        request = _WsCall.model_validate(args)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "invalid tool call", details=json.loads(exc.json(include_url=False))
+        ) from None
+    return await runtime.mcp.call(caller, request.tool, request.arguments, timeout=request.timeout)

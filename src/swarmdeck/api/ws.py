@@ -36,18 +36,22 @@ class Command:
     name: str
     permission: Permission
     handler: Handler
+    any_scope: bool = False
+    """The handler checks the exact scope (a tool, a server); here any scope will do."""
 
 
 COMMANDS: dict[str, Command] = {}
 
 
 def command(
-    name: str, resource: str, action: str, scope: str | None = None
+    name: str, resource: str, action: str, scope: str | None = None, *, any_scope: bool = False
 ) -> Callable[[Handler], Handler]:
     """Register a WebSocket command and the permission it needs."""
 
     def register(handler: Handler) -> Handler:
-        COMMANDS[name] = Command(name, Permission(resource, action, scope), handler)
+        COMMANDS[name] = Command(
+            name, Permission(resource, action, scope), handler, any_scope=any_scope
+        )
         return handler
 
     return register
@@ -139,7 +143,16 @@ class _Connection:
                     f"unknown command {message.command!r}", details={"commands": sorted(COMMANDS)}
                 )
             try:
-                self.runtime.auth.authorize(self.principal, found.permission)
+                if not found.any_scope:
+                    self.runtime.auth.authorize(self.principal, found.permission)
+                elif not self.runtime.auth.roles.allows_any_scope(
+                    self.principal.role, found.permission
+                ):
+                    raise PermissionDenied(
+                        f"role {self.principal.role!r} may not {found.permission.action} any "
+                        f"{found.permission.resource}",
+                        details={"needed": str(found.permission)},
+                    )
             except PermissionDenied as exc:
                 await self.runtime.audit.record(
                     self.caller.actor,

@@ -14,6 +14,7 @@ from swarmdeck.mcp._models import (
 )
 from swarmdeck.mcp._names import assign_names, is_valid
 from swarmdeck.mcp._registry import ChangeCallback, Registry, ToolTimeout
+from swarmdeck.mcp._sealed import ConfigSealer
 from swarmdeck.mcp.config import (
     HttpServerConfig,
     McpConfig,
@@ -26,6 +27,7 @@ from swarmdeck.mcp.config import (
 __all__ = [
     "ChangeCallback",
     "ChangeEvent",
+    "ConfigSealer",
     "HttpServerConfig",
     "McpConfig",
     "McpServerConfig",

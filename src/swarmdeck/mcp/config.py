@@ -117,6 +117,10 @@ class McpConfig(_Section):
     dies sooner counts towards a crash loop and backs off further."""
     shutdown_grace: Duration = 2.0
     """Between SIGTERM and SIGKILL of a replica's process group."""
+    api_commands: tuple[str, ...] = ()
+    """Commands that stdio servers added through the API may run (exactly as written in
+    their `command`). A stdio server runs on this host, so by default the API may add
+    remote servers only; servers in this file are not limited."""
 
     @model_validator(mode="after")
     def _backoff_bounds(self) -> McpConfig:

@@ -1,34 +1,68 @@
 """Who may use which tool, and the record of every use: the layer every front door calls.
 
 A tool call needs `mcp-tool:execute` scoped to the tool's server or to the tool itself
-(an unscoped grant covers all). Each call is audited with its arguments (the sanitiser
+(an unscoped grant covers all). Servers added, changed or removed through the API are
+kept in the key-value store (so they survive restarts and every replica runs them) and
+announced as `server.configured`; servers from the YAML file are read-only here. Each call is audited with its arguments (the sanitiser
 redacts secrets before they are sealed), traced as an `execute_tool {name}` span, counted
 in metrics and announced on the bus topic `mcp`.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any
+from typing import Any, Literal
 
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
+from pydantic import TypeAdapter
 
 from swarmdeck.core.audit import AuditLog, AuditResult
 from swarmdeck.core.auth import Caller, Permission, RoleBook
 from swarmdeck.core.bus import EventBus
-from swarmdeck.core.errors import PermissionDenied, SwarmDeckError
+from swarmdeck.core.errors import Conflict, PermissionDenied, SwarmDeckError
+from swarmdeck.core.kv import KeyValueStore
 from swarmdeck.core.telemetry import meter, tracer
 from swarmdeck.mcp._models import ServerStatus, Tool, result_to_dict
 from swarmdeck.mcp._registry import Registry
+from swarmdeck.mcp._sealed import ConfigSealer
+from swarmdeck.mcp.config import McpServerConfig, ServerConfig, StdioServerConfig
+
+log = logging.getLogger(__name__)
 
 TOPIC = "mcp"
+KV_NAMESPACE = "mcp-servers"
+_SERVER_CONFIG: TypeAdapter[ServerConfig] = TypeAdapter(McpServerConfig)
+Change = Literal["added", "updated", "removed"]
+_ACTIONS: dict[Change, str] = {
+    "added": "mcp.server.add",
+    "updated": "mcp.server.update",
+    "removed": "mcp.server.remove",
+}
 _DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
 
 class McpService:
-    def __init__(self, registry: Registry, roles: RoleBook, audit: AuditLog, bus: EventBus) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        roles: RoleBook,
+        audit: AuditLog,
+        bus: EventBus,
+        kv: KeyValueStore,
+        sealer: ConfigSealer,
+        *,
+        configured: frozenset[str] = frozenset(),
+        api_commands: frozenset[str] = frozenset(),
+        instance: str = "",
+    ) -> None:
         self.registry = registry
+        self._configured = configured
+        self._api_commands = api_commands
+        self._kv = kv
+        self._sealer = sealer
+        self.instance = instance
         self._roles = roles
         self._audit = audit
         self._bus = bus
@@ -117,6 +151,89 @@ class McpService:
         await self._announce(caller, server, name, started, outcome=outcome)
         return result_to_dict(result)
 
+    # -- servers managed at run time -------------------------------------------------------
+
+    async def load(self) -> None:
+        """Add the servers stored through the API (at start, before the registry starts)."""
+        for name in await self._kv.keys(KV_NAMESPACE):
+            if name in self._configured:
+                continue  # the YAML file wins over a stale stored copy
+            try:
+                config = await self._stored_config(name)
+                if config is not None:
+                    await self.registry.add(name, config)
+            except (ValueError, SwarmDeckError):
+                log.exception("stored MCP server %r cannot be used; skipped", name)
+
+    async def add(self, caller: Caller, name: str, config: ServerConfig) -> ServerStatus:
+        """Add a server for good (audited); a stdio server runs its command on this host."""
+        self._writable(name, config)
+        status = await self.registry.add(name, config)
+        await self._kv.put(KV_NAMESPACE, name, self._sealer.seal(name, _stored(config)))
+        await self._configured_event(caller, name, "added", config)
+        return status
+
+    async def update(self, caller: Caller, name: str, config: ServerConfig) -> ServerStatus:
+        self._writable(name, config)
+        status = await self.registry.update(name, config)
+        await self._kv.put(KV_NAMESPACE, name, self._sealer.seal(name, _stored(config)))
+        await self._configured_event(caller, name, "updated", config)
+        return status
+
+    async def remove(self, caller: Caller, name: str) -> None:
+        self._writable(name)
+        await self.registry.remove(name)
+        await self._kv.delete(KV_NAMESPACE, name)
+        await self._configured_event(caller, name, "removed", None)
+
+    async def apply_remote_change(self, name: str, change: str) -> None:
+        """Another replica changed a stored server: do the same here."""
+        config = await self._stored_config(name)
+        known = any(status.name == name for status in self.registry.servers())
+        if config is None:
+            if known:
+                await self.registry.remove(name)
+            return
+        if known:
+            await self.registry.update(name, config)
+        else:
+            await self.registry.add(name, config)
+
+    async def _stored_config(self, name: str) -> ServerConfig | None:
+        entry = await self._kv.get(KV_NAMESPACE, name)
+        if entry is None:
+            return None
+        return _SERVER_CONFIG.validate_python(self._sealer.open(name, entry.value))
+
+    def _writable(self, name: str, config: ServerConfig | None = None) -> None:
+        if name in self._configured:
+            raise Conflict(
+                f"MCP server {name!r} comes from the config file; change it there",
+                details={"server": name},
+            )
+        if isinstance(config, StdioServerConfig) and config.command not in self._api_commands:
+            raise PermissionDenied(
+                f"command {config.command!r} is not in mcp.api_commands: stdio servers added "
+                "through the API may only run commands the config file allows",
+                details={"command": config.command},
+            )
+
+    async def _configured_event(
+        self, caller: Caller, name: str, change: Change, config: ServerConfig | None
+    ) -> None:
+        await self._audit.record(
+            caller.actor,
+            _ACTIONS[change],
+            resource_type="mcp-server",
+            resource_id=name,
+            details={"config": _shown(config)} if config is not None else None,
+        )
+        await self._bus.publish(
+            TOPIC,
+            "server.configured",
+            {"server": name, "change": change, "instance": self.instance},
+        )
+
     async def restart(self, caller: Caller, name: str) -> ServerStatus:
         status = await self.registry.restart(name)
         await self._audit.record(
@@ -169,3 +286,15 @@ class McpService:
                 "actor": caller.actor.name,
             },
         )
+
+
+def _stored(config: ServerConfig) -> dict[str, Any]:
+    return config.model_dump(mode="json")
+
+
+def _shown(config: ServerConfig) -> dict[str, Any]:
+    """The config for the audit trail, with env and header values (credentials) masked."""
+    from swarmdeck.config import masked
+
+    shown: dict[str, Any] = masked(_stored(config))
+    return shown
