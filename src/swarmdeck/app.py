@@ -18,6 +18,7 @@ from swarmdeck.api import (
     gateway,
     keys,
     mcp,
+    mcp_http,
     models,
     roles,
     session,
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None, config: FileConfig | None = Non
         app.state.runtime = runtime
         try:
             await runtime.start()
-            yield
+            async with mcp_door.serving(runtime.mcp.registry):
+                yield
         finally:
             await runtime.stop()
             telemetry.shutdown()
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None, config: FileConfig | None = Non
     ):  # fmt: skip
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.router.routes.extend(gateway.ROUTES)
+    mcp_door = mcp_http.McpDoor()  # `/mcp`: its SDK session manager runs in the lifespan
+    app.router.routes.append(mcp_door.route)
     mount_ui(app)  # last: its catch-all must not shadow API routes
     return app
 

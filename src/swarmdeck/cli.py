@@ -18,6 +18,7 @@ from rich.table import Table
 from swarmdeck import __version__
 from swarmdeck.cli_audit import audit_app
 from swarmdeck.cli_cost import cost_app
+from swarmdeck.cli_mcp import mcp_app
 from swarmdeck.config import (
     ConfigError,
     FileConfig,
@@ -48,6 +49,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(cost_app, name="cost")
+app.add_typer(mcp_app, name="mcp")
 
 # soft_wrap: tokens and URLs must stay on one line when output is piped or logged.
 console = Console(soft_wrap=True)
