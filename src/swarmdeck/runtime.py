@@ -303,6 +303,7 @@ class Runtime:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         try:  # every MCP child process is gone before we return
+            await self.mcp.drain()
             await self.mcp.registry.aclose()
         except Exception:
             log.exception("could not stop the MCP servers cleanly")

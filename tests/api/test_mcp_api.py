@@ -40,6 +40,19 @@ async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
         yield running
 
 
+async def audit_records(server: Server, action: str, *, count: int) -> list[dict[str, Any]]:
+    """The audit records of `action`, once `count` are there: calls are audited just after."""
+    async with server.admin() as admin:
+        for _ in range(100):
+            records: list[dict[str, Any]] = (
+                await admin.get("/api/audit", params={"action": action})
+            ).json()["records"]
+            if len(records) >= count:
+                break
+            await asyncio.sleep(0.05)
+    return records
+
+
 async def call(client: httpx.AsyncClient, arguments: dict[str, Any]) -> httpx.Response:
     return await client.post(f"/api/mcp/tools/{TOOL}/call", json={"arguments": arguments})
 
@@ -95,10 +108,7 @@ async def test_calls_need_the_tool_or_its_server_and_are_audited(bridge: Server)
     async with bridge.client() as anonymous:
         assert (await call(anonymous, {"timezone": "UTC"})).status_code == 401
         assert (await anonymous.get("/api/mcp/servers")).status_code == 401
-    async with bridge.admin() as admin:
-        records = (await admin.get("/api/audit", params={"action": "mcp.tool.call"})).json()[
-            "records"
-        ]
+    records = await audit_records(bridge, "mcp.tool.call", count=3)
     outcomes = sorted(r["result"] for r in records)
     assert outcomes == ["denied", "success", "success"]
     denied = next(r for r in records if r["result"] == "denied")

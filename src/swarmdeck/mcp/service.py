@@ -10,10 +10,12 @@ in metrics and announced on the bus topic `mcp`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, Literal
 
+from mcp.shared.dispatcher import ProgressFnT
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 from pydantic import TypeAdapter
@@ -60,6 +62,7 @@ class McpService:
         self.registry = registry
         self._configured = configured
         self._api_commands = api_commands
+        self._follow_ups: set[asyncio.Task[None]] = set()
         self._kv = kv
         self._sealer = sealer
         self.instance = instance
@@ -107,6 +110,7 @@ class McpService:
         arguments: dict[str, Any] | None = None,
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - the tool call's own limit, passed on
+        progress: ProgressFnT | None = None,
     ) -> dict[str, Any]:
         """Call a tool by its public name as `caller`; its result as MCP's JSON.
 
@@ -131,25 +135,64 @@ class McpService:
             attributes={"gen_ai.operation.name": "execute_tool", **attributes},
         ) as span:
             try:
-                result = await self.registry.call_tool(name, arguments, timeout=timeout)
+                result = await self.registry.call_tool(
+                    name, arguments, timeout=timeout, progress=progress
+                )
             except SwarmDeckError as exc:
                 self._record(attributes, started, outcome=exc.type)
                 span.set_status(Status(StatusCode.ERROR, exc.message))
                 span.set_attribute("error.type", exc.type)
-                await self._audit_call(
-                    caller, server, name, arguments, result="error", error=exc.message
+                self._after_call(
+                    caller, server, name, arguments, started, outcome=exc.type, error=exc.message
                 )
-                await self._announce(caller, server, name, started, outcome=exc.type)
                 raise
             outcome = "tool_error" if result.is_error else "ok"
             if result.is_error:
                 span.set_attribute("error.type", "tool_error")
             self._record(attributes, started, outcome=outcome)
-        await self._audit_call(
-            caller, server, name, arguments, result="success", is_error=result.is_error
-        )
-        await self._announce(caller, server, name, started, outcome=outcome)
+        self._after_call(caller, server, name, arguments, started, outcome=outcome)
         return result_to_dict(result)
+
+    def _after_call(
+        self,
+        caller: Caller,
+        server: str,
+        name: str,
+        arguments: dict[str, Any] | None,
+        started: float,
+        *,
+        outcome: str,
+        error: str | None = None,
+    ) -> None:
+        """Audit and announce a finished call off the caller's path.
+
+        Waiting for the audit commit would add a durable write to every call; the record is
+        queued now and written with the next batch (shutdown drains the queue).
+        """
+
+        async def follow_up() -> None:
+            try:
+                await self._audit_call(
+                    caller,
+                    server,
+                    name,
+                    arguments,
+                    result="error" if error is not None else "success",
+                    error=error,
+                    is_error=outcome == "tool_error",
+                )
+                await self._announce(caller, server, name, started, outcome=outcome)
+            except Exception:
+                log.exception("could not record a call to %s", name)
+
+        task = asyncio.get_running_loop().create_task(follow_up())
+        self._follow_ups.add(task)
+        task.add_done_callback(self._follow_ups.discard)
+
+    async def drain(self) -> None:
+        """Wait for calls' audit records and events still being written."""
+        if self._follow_ups:
+            await asyncio.wait(set(self._follow_ups), timeout=10)
 
     # -- servers managed at run time -------------------------------------------------------
 
