@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import audit_verify, cache_quality, gateway, http_get, sse_latency
+from bench import audit_verify, cache_quality, gateway, http_get, mcp_bridge, sse_latency
 from bench._report import console
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
@@ -16,12 +16,14 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "audit": lambda args: audit_verify.run(records=args.audit_records),
     "cache": lambda _: cache_quality.run(),
     "gateway": lambda args: gateway.run(loadgen=args.loadgen),
+    "mcp": lambda _: mcp_bridge.run(),
 }
 ALIASES = {
     sse_latency.NAME: "sse",
     http_get.NAME: "http",
     audit_verify.NAME: "audit",
     cache_quality.NAME: "cache",
+    "mcp_bridge": "mcp",
 }
 
 
