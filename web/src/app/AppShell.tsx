@@ -13,6 +13,7 @@ import { Toaster } from "../components/ui/Toaster";
 import { auditQueryKey } from "../features/audit/queries";
 import { alertsQueryKey, costsQueryKey } from "../features/costs/queries";
 import { gatewayQueryKey } from "../features/gateway/queries";
+import { mcpQueryKey } from "../features/mcp/queries";
 import type { BusEvent } from "../live/busEvent";
 import { LiveProvider } from "../live/LiveProvider";
 import { dispatchToTopicListeners } from "../live/topicListeners";
@@ -41,6 +42,7 @@ export function AppShell() {
     void queryClient.invalidateQueries({ queryKey: costsQueryKey });
     void queryClient.invalidateQueries({ queryKey: alertsQueryKey });
     void queryClient.invalidateQueries({ queryKey: gatewayQueryKey });
+    void queryClient.invalidateQueries({ queryKey: mcpQueryKey });
   }, [queryClient]);
   const onRefused = useCallback(
     () => void queryClient.invalidateQueries({ queryKey: meQueryKey }),

@@ -13,6 +13,7 @@ import {
 import { canSeeAccess } from "../features/access/AccessPage";
 import { canSeeCosts } from "../features/costs/CostsPage";
 import { canSeeGateway } from "../features/gateway/GatewayPage";
+import { canSeeMcp } from "../features/mcp/access";
 import type { Can } from "../features/auth/permissions";
 
 export interface NavItem {
@@ -28,10 +29,10 @@ export const PRIMARY_NAV: NavItem[] = [
   { label: "Overview", icon: LayoutDashboard, to: "/" },
   { label: "Costs", icon: CircleDollarSign, to: "/costs", allowed: canSeeCosts },
   { label: "Gateway", icon: Waypoints, to: "/gateway", allowed: canSeeGateway },
+  { label: "MCP", icon: Plug, to: "/tool-servers", allowed: canSeeMcp },
 ];
 
 export const UPCOMING_NAV: NavItem[] = [
-  { label: "MCP", icon: Plug },
   { label: "Swarms", icon: Bot },
   { label: "Operations", icon: SquareTerminal },
 ];

@@ -26,6 +26,12 @@ export const router = createBrowserRouter([
       { index: true, element: <OverviewPage /> },
       { path: "costs", element: <CostsPage /> },
       { path: "gateway", element: <GatewayPage /> },
+      // Not under `/mcp`: the server keeps every path starting so for the bridge's HTTP door.
+      {
+        path: "tool-servers",
+        // Its own chunk: the tool playground and forms only load when the page is opened.
+        lazy: async () => ({ Component: (await import("../features/mcp/McpPage")).McpPage }),
+      },
       { path: "settings", element: <SettingsPage /> },
       { path: "audit", element: <AuditPage /> },
       {
