@@ -520,3 +520,16 @@ async def test_cli_serves_from_several_processes() -> None:
         assert process.wait(timeout=10) == 0
         if process.stdout is not None:
             process.stdout.close()
+
+
+async def test_malformed_fields_get_a_400_like_the_real_api(fake: FakeProvider) -> None:
+    async with (
+        aiohttp.ClientSession(headers={"authorization": f"Bearer {KEY}"}) as client,
+        client.post(
+            f"{fake.url}/v1/chat/completions",
+            json={"model": "m", "messages": [{"role": "user", "content": "x"}], "tools": [1.5]},
+        ) as response,
+    ):
+        body = await response.json()
+    assert response.status == 400
+    assert body["error"]["message"].startswith("invalid request")

@@ -107,6 +107,10 @@ def _generation(
             body, answer = parse(body, script)
         except BadRequest as exc:
             return _json(400, wire.error(400, str(exc)))
+        except (TypeError, KeyError, AttributeError, ValueError) as exc:
+            # A shape the real APIs would refuse too: a 400, never a crash (a 500 would
+            # count against the gateway's circuit breaker as a provider failure).
+            return _json(400, wire.error(400, f"invalid request: {exc}"))
         request_id = f"{id_prefix}{os.getpid():x}{next(_ids):012x}"
         headers = {id_header: f"req_{request_id}"}
         model = str(body["model"])
