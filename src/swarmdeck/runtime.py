@@ -232,7 +232,10 @@ class Runtime:
     async def _announce_mcp(self, event: ChangeEvent) -> None:
         """Server state and tool-list changes go on the bus topic `mcp` for every front door."""
         try:
-            await self.bus.publish("mcp", event.type, {"server": event.server, **event.data})
+            data = {"server": event.server, **event.data}
+            if event.type == "server.state":
+                data["from_config"] = self.mcp.from_config(event.server)
+            await self.bus.publish("mcp", event.type, data)
         except Exception:
             log.exception("could not publish an MCP change")
 

@@ -178,7 +178,9 @@ async def test_servers_added_through_the_api_run_persist_and_are_audited(
             "/api/mcp/servers", json={"name": "clock", "config": clock_config()}
         )
         assert added.status_code == 201, added.text
-        assert (await wait_healthy(admin, "clock"))["state"] == "healthy"
+        clock = await wait_healthy(admin, "clock")
+        assert (clock["state"], clock["from_config"]) == ("healthy", False)
+        assert (await admin.get("/api/mcp/servers/time")).json()["from_config"] is True
         called = await admin.post(
             "/api/mcp/tools/clock__get_current_time/call", json={"arguments": {"timezone": "UTC"}}
         )

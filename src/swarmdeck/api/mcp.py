@@ -44,10 +44,14 @@ class ServerOut(BaseModel):
     last_error: str | None
     tool_count: int
     replicas: list[ReplicaOut]
+    from_config: bool = Field(
+        description="from the YAML file: read-only through the API (409 on change or removal)"
+    )
 
     @classmethod
-    def of(cls, status: ServerStatus) -> ServerOut:
+    def of(cls, status: ServerStatus, runtime: Runtime) -> ServerOut:
         return cls(
+            from_config=runtime.mcp.from_config(status.name),
             name=status.name,
             kind=status.kind,
             state=status.state,
@@ -94,7 +98,7 @@ async def list_servers(
     runtime: RuntimeDep, _: Principal = require("mcp-server", "read")
 ) -> list[ServerOut]:
     """Every configured MCP server with its state, replicas, restarts and last error."""
-    return [ServerOut.of(status) for status in runtime.mcp.servers()]
+    return [ServerOut.of(status, runtime) for status in runtime.mcp.servers()]
 
 
 class NewServer(RequestBody):
@@ -120,7 +124,7 @@ async def add_server(
     A stdio server runs its command on the SwarmDeck host, hence `mcp-server:write`.
     """
     caller = caller_of(request, principal)
-    return ServerOut.of(await runtime.mcp.add(caller, body.name, body.config))
+    return ServerOut.of(await runtime.mcp.add(caller, body.name, body.config), runtime)
 
 
 @router.put("/api/mcp/servers/{name}", responses=error_responses(401, 403, 404, 409, 422))
@@ -133,7 +137,7 @@ async def update_server(
 ) -> ServerOut:
     """Replace a server's configuration; its replicas restart. Config-file servers: 409."""
     caller = caller_of(request, principal)
-    return ServerOut.of(await runtime.mcp.update(caller, name, body.config))
+    return ServerOut.of(await runtime.mcp.update(caller, name, body.config), runtime)
 
 
 @router.delete(
@@ -153,7 +157,7 @@ async def remove_server(
 async def get_server(
     name: ServerName, runtime: RuntimeDep, _: Principal = require("mcp-server", "read")
 ) -> ServerOut:
-    return ServerOut.of(runtime.mcp.registry.server(name))
+    return ServerOut.of(runtime.mcp.registry.server(name), runtime)
 
 
 @router.post("/api/mcp/servers/{name}/restart", responses=error_responses(401, 403, 404, 422, 503))
@@ -164,7 +168,7 @@ async def restart_server(
     principal: Principal = require("mcp-server", "execute", "restart"),
 ) -> ServerOut:
     """Restart every replica of a server now (audited)."""
-    return ServerOut.of(await runtime.mcp.restart(caller_of(request, principal), name))
+    return ServerOut.of(await runtime.mcp.restart(caller_of(request, principal), name), runtime)
 
 
 @router.get("/api/mcp/tools", responses=error_responses(401, 403, 404, 422))
@@ -221,7 +225,9 @@ class _WsCall(RequestBody):
 
 @command("mcp.servers", "mcp-server", "read")
 async def _ws_servers(runtime: Runtime, caller: Caller, args: dict[str, Any]) -> Any:
-    return [ServerOut.of(status).model_dump(mode="json") for status in runtime.mcp.servers()]
+    return [
+        ServerOut.of(status, runtime).model_dump(mode="json") for status in runtime.mcp.servers()
+    ]
 
 
 @command("mcp.call", "mcp-tool", "execute", any_scope=True)

@@ -248,6 +248,10 @@ class McpService:
             return None
         return _SERVER_CONFIG.validate_python(self._sealer.open(name, entry.value))
 
+    def from_config(self, name: str) -> bool:
+        """Whether a server comes from the YAML file (read-only through the API)."""
+        return name in self._configured
+
     def _writable(self, name: str, config: ServerConfig | None = None) -> None:
         if name in self._configured:
             raise Conflict(

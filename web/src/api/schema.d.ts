@@ -1393,6 +1393,11 @@ export interface components {
         /** ServerOut */
         ServerOut: {
             /**
+             * From Config
+             * @description from the YAML file: read-only through the API (409 on change or removal)
+             */
+            from_config: boolean;
+            /**
              * Kind
              * @enum {string}
              */

@@ -86,6 +86,11 @@ function ServerRows({ server, fetchedAt, now, onRestart, onRemove }: { server: M
             <Badge tone="neutral" title={server.kind === "stdio" ? "A child process speaking MCP over stdio" : "A remote server over streamable HTTP"}>
               {server.kind}
             </Badge>
+            {server.from_config ? (
+              <Badge tone="neutral" title="Defined in the config file: change or remove it there">
+                config file
+              </Badge>
+            ) : null}
             <span className="text-xs text-slate-500">
               {server.tool_count} {server.tool_count === 1 ? "tool" : "tools"}
               <span className="text-slate-300"> · </span>
@@ -201,7 +206,7 @@ export function ServersCard() {
                 fetchedAt={servers.dataUpdatedAt}
                 now={now}
                 onRestart={mayRestart ? () => setConfirming(server.name) : undefined}
-                onRemove={mayRemove ? () => setRemoving(server.name) : undefined}
+                onRemove={mayRemove && !server.from_config ? () => setRemoving(server.name) : undefined}
               />
             ))}
           </TBody>
