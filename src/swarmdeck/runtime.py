@@ -233,7 +233,7 @@ class Runtime:
         """Server state and tool-list changes go on the bus topic `mcp` for every front door."""
         try:
             data = {"server": event.server, **event.data}
-            if event.type == "server.state":
+            if event.type == "server.state" and event.server is not None:
                 data["from_config"] = self.mcp.from_config(event.server)
             await self.bus.publish("mcp", event.type, data)
         except Exception:
