@@ -148,12 +148,7 @@ class AnyScopeRequirement(Requirement):
     the permission for at least one scope here, and the service checks the exact one."""
 
     def _authorize(self, connection: HTTPConnection, principal: Principal) -> None:
-        if not get_runtime(connection).auth.roles.allows_any_scope(principal.role, self.permission):
-            raise PermissionDenied(
-                f"role {principal.role!r} may not {self.permission.action} any "
-                f"{self.permission.resource}",
-                details={"needed": str(self.permission)},
-            )
+        get_runtime(connection).auth.authorize_any_scope(principal, self.permission)
 
     def __repr__(self) -> str:
         return f"require_any_scope({self.permission})"

@@ -70,15 +70,21 @@ def status_of(exc: errors.SwarmDeckError) -> int:
     return errors.status_code(exc)
 
 
-async def _domain_error(request: Request, exc: errors.SwarmDeckError) -> Response:
-    status = status_of(exc)
+def error_headers(exc: errors.SwarmDeckError) -> dict[str, str]:
+    """The headers a client needs with this error: a Bearer challenge, when to retry."""
     headers = {}
     if isinstance(exc, errors.Unauthenticated):
         headers["www-authenticate"] = "Bearer"
     if isinstance(exc, errors.RateLimited):
         headers.update(exc.headers)
         headers["retry-after"] = str(max(1, math.ceil(exc.retry_after)))
-    return JSONResponse(error_body(exc.type, exc.message, exc.details), status, headers=headers)
+    return headers
+
+
+async def _domain_error(request: Request, exc: errors.SwarmDeckError) -> Response:
+    return JSONResponse(
+        error_body(exc.type, exc.message, exc.details), status_of(exc), headers=error_headers(exc)
+    )
 
 
 def _describe_validation(errs: list[Any]) -> list[dict[str, Any]]:

@@ -20,12 +20,12 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from swarmdeck.api.deps import Requirement, audit_denied, authenticate, get_runtime
-from swarmdeck.core.auth import CSRF_HEADER, Permission, Principal
+from swarmdeck.api.deps import AnyScopeRequirement, Requirement, audit_denied, get_runtime
+from swarmdeck.api.errors import error_headers
+from swarmdeck.core.auth import Permission, Principal
 from swarmdeck.core.errors import (
     InvalidInput,
     PermissionDenied,
-    RateLimited,
     SwarmDeckError,
     Unauthenticated,
     status_code,
@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 32 * 1024 * 1024
 _HEADER_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@ -]{0,127}$")
 _CACHE_MODES = ("exact", "semantic", "off")
-EXECUTE_MODEL = Permission("model", "execute")
-READ_MODEL = Permission("model", "read")
+# Held for some model: the body names the model, which is checked once it is read.
+EXECUTE_MODEL = AnyScopeRequirement(Permission("model", "execute"))
+READ_MODEL = AnyScopeRequirement(Permission("model", "read"))
 
 
 class GatewayRoute(Route):
@@ -51,10 +52,10 @@ class GatewayRoute(Route):
         endpoint: Callable[[Request], Awaitable[Response]],
         *,
         methods: list[str],
-        permission: Permission,
+        declaration: Requirement,
     ) -> None:
         super().__init__(path, endpoint, methods=methods, include_in_schema=False)
-        self.declaration = Requirement(permission)
+        self.declaration = declaration
 
 
 async def chat_completions(request: Request) -> Response:
@@ -136,11 +137,11 @@ async def list_models(request: Request) -> Response:
 
 ROUTES = [
     GatewayRoute(
-        "/v1/chat/completions", chat_completions, methods=["POST"], permission=EXECUTE_MODEL
+        "/v1/chat/completions", chat_completions, methods=["POST"], declaration=EXECUTE_MODEL
     ),
-    GatewayRoute("/v1/messages", messages, methods=["POST"], permission=EXECUTE_MODEL),
-    GatewayRoute("/v1/embeddings", embeddings, methods=["POST"], permission=EXECUTE_MODEL),
-    GatewayRoute("/v1/models", list_models, methods=["GET"], permission=READ_MODEL),
+    GatewayRoute("/v1/messages", messages, methods=["POST"], declaration=EXECUTE_MODEL),
+    GatewayRoute("/v1/embeddings", embeddings, methods=["POST"], declaration=EXECUTE_MODEL),
+    GatewayRoute("/v1/models", list_models, methods=["GET"], declaration=READ_MODEL),
 ]
 
 
@@ -190,38 +191,24 @@ def _plain_error(status: int, message: str, headers: Mapping[str, str] | None = 
     return Response(orjson.dumps(body), status, headers=headers, media_type="application/json")
 
 
-async def _caller(request: Request, needed: Permission) -> Principal:
-    """Authenticate, then refuse callers who hold the permission for no model at all.
+async def _caller(request: Request, requirement: AnyScopeRequirement) -> Principal:
+    """The route's own check (authentication, CSRF on cookie writes, the permission for
+    some model, refusals audited), after taking an Anthropic client's `x-api-key`.
 
-    The model (the permission's scope) is only known once the body is read; checking
-    the unscoped grant first answers 403 before spending time on the body.
+    The model (the permission's scope) is only known once the body is read; checking for
+    any scope first answers 403 before spending time on the body.
     """
-    try:
-        api_key = request.headers.get("x-api-key")
-        if api_key and "authorization" not in request.headers:
-            # Anthropic clients may send their key as x-api-key; it is a bearer all the same.
-            principal = await _from_api_key(request, api_key)
-        else:
-            principal = await authenticate(request)
-        if request.method != "GET":
-            get_runtime(request).auth.check_csrf(principal, request.headers.get(CSRF_HEADER))
-        if not get_runtime(request).auth.roles.allows_any_scope(principal.role, needed):
-            raise PermissionDenied(
-                f"role {principal.role!r} may not {needed.action} any {needed.resource}",
-                details={"needed": str(needed)},
-            )
-    except (Unauthenticated, PermissionDenied) as exc:
-        await audit_denied(request, exc, needed)
-        raise
-    return principal
-
-
-async def _from_api_key(request: Request, key: str) -> Principal:
-    principal = await get_runtime(request).auth.from_bearer(key.strip())
-    if principal is None:
-        raise Unauthenticated("invalid API key")
-    request.state.principal = principal
-    return principal
+    api_key = request.headers.get("x-api-key")
+    if api_key and "authorization" not in request.headers:
+        # Anthropic clients may send their key as x-api-key; it is a bearer all the same.
+        principal = await get_runtime(request).auth.from_bearer(api_key.strip())
+        if principal is None:
+            refused = Unauthenticated("invalid API key")
+            await audit_denied(request, refused, requirement.permission)
+            raise refused
+        request.state.principal = principal  # where authenticate() looks first
+    checked: Principal = await requirement(request)
+    return checked
 
 
 async def _authorize(request: Request, principal: Principal, needed: Permission) -> None:
@@ -323,12 +310,7 @@ _SPECIAL_STATUS: dict[type[SwarmDeckError], int] = {_Malformed: 400, _TooLarge: 
 def error_response(exc: SwarmDeckError, wire_format: ClientFormat) -> Response:
     """A domain error in the client's wire format, with the headers its SDK expects."""
     status = _SPECIAL_STATUS.get(type(exc)) or status_code(exc)
-    headers: dict[str, str] = {}
-    if isinstance(exc, Unauthenticated):
-        headers["www-authenticate"] = "Bearer"
-    if isinstance(exc, RateLimited):
-        headers.update(exc.headers)
-        headers["retry-after"] = str(max(1, int(exc.retry_after + 0.999)))
+    headers = error_headers(exc)
     error = {"type": exc.type, "message": exc.message, "details": exc.details}
     body: dict[str, Any] = (
         {"error": {**error, "param": None, "code": exc.type}}

@@ -143,16 +143,10 @@ class _Connection:
                     f"unknown command {message.command!r}", details={"commands": sorted(COMMANDS)}
                 )
             try:
-                if not found.any_scope:
+                if found.any_scope:
+                    self.runtime.auth.authorize_any_scope(self.principal, found.permission)
+                else:
                     self.runtime.auth.authorize(self.principal, found.permission)
-                elif not self.runtime.auth.roles.allows_any_scope(
-                    self.principal.role, found.permission
-                ):
-                    raise PermissionDenied(
-                        f"role {self.principal.role!r} may not {found.permission.action} any "
-                        f"{found.permission.resource}",
-                        details={"needed": str(found.permission)},
-                    )
             except PermissionDenied as exc:
                 await self.runtime.audit.record(
                     self.caller.actor,

@@ -48,32 +48,11 @@ def to_money(value: Decimal) -> Decimal:
 
 def call_to_dict(call: CallRecord) -> dict[str, Any]:
     """The call as JSON-safe data: USD amounts as strings (exact), time as ISO 8601."""
-    usage = call.usage
     return {
-        "id": call.id,
+        **_row(call),
         "at": call.at.isoformat(),
-        "key_id": call.key_id,
-        "user": call.user,
-        "swarm": call.swarm,
-        "agent": call.agent,
-        "provider": call.provider,
-        "alias": call.alias,
-        "model": call.model,
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "cached_input_tokens": usage.cached_input_tokens,
-        "cache_write_tokens": usage.cache_write_tokens,
-        "reasoning_tokens": usage.reasoning_tokens,
         "cost_usd": str(call.cost_usd),
         "saved_usd": str(call.saved_usd),
-        "status": call.status,
-        "status_code": call.status_code,
-        "error_type": call.error_type,
-        "cache": call.cache,
-        "latency_ms": call.latency_ms,
-        "ttft_ms": call.ttft_ms,
-        "streamed": call.streamed,
-        "operation": call.operation,
         "attributes": dict(call.attributes),
     }
 

@@ -99,6 +99,14 @@ class Authenticator:
                 details={"needed": str(needed)},
             )
 
+    def authorize_any_scope(self, principal: Principal, needed: Permission) -> None:
+        """For checks whose scope (a model, a tool) is only known later: any scope will do."""
+        if not self.roles.allows_any_scope(principal.role, needed):
+            raise PermissionDenied(
+                f"role {principal.role!r} may not {needed.action} any {needed.resource}",
+                details={"needed": str(needed)},
+            )
+
     def permissions_of(self, principal: Principal) -> list[str]:
         return sorted(str(permission) for permission in self.roles.effective(principal.role))
 
