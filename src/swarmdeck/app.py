@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, config: FileConfig | None = Non
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.router.routes.extend(gateway.ROUTES)
     mcp_door = mcp_http.McpDoor()  # `/mcp`: its SDK session manager runs in the lifespan
-    app.router.routes.append(mcp_door.route)
+    app.router.routes.extend(mcp_door.routes)
     mount_ui(app)  # last: its catch-all must not shadow API routes
     return app
 

@@ -24,6 +24,7 @@ from tests.mcp.conftest import FAST, flaky_server, time_server
 pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)
 
 TOOL = "time__get_current_time"
+ACCEPT = "application/json, text/event-stream"
 
 
 @pytest.fixture
@@ -41,13 +42,13 @@ async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
 
 @asynccontextmanager
 async def connect(
-    bridge: Server, token: str, mode: str = "auto", **options: object
+    bridge: Server, token: str, mode: str = "auto", path: str = "/mcp", **options: object
 ) -> AsyncIterator[Client]:
-    """The official client on `/mcp` with a bearer token."""
+    """The official client on `/mcp` (or a virtual server's `path`) with a bearer token."""
     async with (
         httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=30) as http,
         Client(
-            streamable_http_client(f"{bridge.url}/mcp", http_client=http),
+            streamable_http_client(f"{bridge.url}{path}", http_client=http),
             mode=mode,
             **options,  # type: ignore[arg-type]
         ) as client,
@@ -135,29 +136,37 @@ async def test_tools_are_filtered_and_calls_checked_by_the_callers_grants(bridge
         assert refused.value.error.data["type"] == "permission_denied"
 
 
+async def open_session(http: httpx.AsyncClient, path: str, token: str) -> str:
+    """A handshake-era session opened by hand (raw HTTP); its id."""
+    opened = await http.post(
+        path,
+        headers={"accept": ACCEPT, "authorization": f"Bearer {token}"},
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        },
+    )
+    assert opened.status_code == 200, opened.text
+    return opened.headers["mcp-session-id"]
+
+
 async def test_a_session_belongs_to_the_key_that_opened_it(bridge: Server) -> None:
     other = await make_key(bridge, "other", ["mcp-tool:execute"])
     async with httpx.AsyncClient(base_url=bridge.url, timeout=10) as http:
-        headers = {"accept": "application/json, text/event-stream"}
-        opened = await http.post(
-            "/mcp",
-            headers={**headers, "authorization": f"Bearer {bridge.token}"},
-            json={
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-11-25",
-                    "capabilities": {},
-                    "clientInfo": {"name": "t", "version": "1"},
-                },
-            },
-        )
-        assert opened.status_code == 200, opened.text
-        session = opened.headers["mcp-session-id"]
+        session = await open_session(http, "/mcp", bridge.token)
         hijack = await http.post(
             "/mcp",
-            headers={**headers, "authorization": f"Bearer {other}", "mcp-session-id": session},
+            headers={
+                "accept": ACCEPT,
+                "authorization": f"Bearer {other}",
+                "mcp-session-id": session,
+            },
             json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
         )
     assert hijack.status_code == 404

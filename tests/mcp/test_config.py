@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from swarmdeck.mcp import HttpServerConfig, McpConfig, McpServersConfig, StdioServerConfig
+from swarmdeck.mcp import (
+    HttpServerConfig,
+    McpConfig,
+    McpServersConfig,
+    StdioServerConfig,
+    VirtualServerConfig,
+)
 
 
 class FileConfig(BaseModel):
@@ -77,3 +83,19 @@ def test_backoff_bounds_must_be_ordered() -> None:
 def test_sections_are_frozen() -> None:
     with pytest.raises(ValidationError):
         StdioServerConfig(command="x").replicas = 3  # type: ignore[misc]
+
+
+def test_a_virtual_server_must_select_something() -> None:
+    with pytest.raises(ValidationError, match="needs `servers` or `tools`"):
+        VirtualServerConfig(description="empty")
+    with pytest.raises(ValidationError):
+        McpConfig.model_validate({"virtual_servers": {"bad name!": {"servers": ["time"]}}})
+
+
+def test_patterns_and_servers_select_tools() -> None:
+    subset = VirtualServerConfig(servers=("git",), tools=("time__*_time", "fetch__fetch"))
+    assert subset.includes("git", "git__git_log")
+    assert subset.includes("time", "time__convert_time")
+    assert subset.includes("fetch", "fetch__fetch")
+    assert not subset.includes("fetch", "fetch__fetch_all")
+    assert not subset.includes("time", "time__zones")

@@ -14,7 +14,7 @@ from swarmdeck.api.errors import error_responses
 from swarmdeck.api.ws import command
 from swarmdeck.core.auth import Caller, Principal
 from swarmdeck.core.errors import InvalidInput
-from swarmdeck.mcp import HttpServerConfig, ServerStatus, StdioServerConfig
+from swarmdeck.mcp import HttpServerConfig, ServerStatus, StdioServerConfig, Tool
 from swarmdeck.runtime import Runtime
 
 router = APIRouter(tags=["mcp"])
@@ -43,6 +43,8 @@ class ServerOut(BaseModel):
     restarts: int
     last_error: str | None
     tool_count: int
+    stateful: bool = Field(description="each client has its own upstream session")
+    sessions: int = Field(description="clients' own upstream sessions open now")
     replicas: list[ReplicaOut]
     from_config: bool = Field(
         description="from the YAML file: read-only through the API (409 on change or removal)"
@@ -59,6 +61,8 @@ class ServerOut(BaseModel):
             restarts=status.restarts,
             last_error=status.last_error,
             tool_count=status.tool_count,
+            stateful=status.stateful,
+            sessions=status.sessions,
             replicas=[ReplicaOut(**_fields_of(replica)) for replica in status.replicas],
         )
 
@@ -73,6 +77,16 @@ class ToolOut(BaseModel):
     upstream_name: str = Field(description="the tool's name at its server")
     description: str | None
     input_schema: dict[str, Any]
+
+    @classmethod
+    def of(cls, tool: Tool) -> ToolOut:
+        return cls(
+            name=tool.name,
+            server=tool.server,
+            upstream_name=tool.upstream_name,
+            description=tool.description,
+            input_schema=tool.input_schema,
+        )
 
 
 class ToolCall(RequestBody):
@@ -177,6 +191,10 @@ async def list_tools(
     runtime: RuntimeDep,
     principal: Principal = AUTHENTICATED,
     server: Annotated[str | None, Query(pattern=r"^[a-zA-Z0-9_-]{1,32}$")] = None,
+    virtual: Annotated[
+        str | None,
+        Query(pattern=r"^[a-zA-Z0-9_-]{1,32}$", description="only this virtual server's tools"),
+    ] = None,
 ) -> list[ToolOut]:
     """Tools of healthy servers that the caller may read or call, with their input schemas.
 
@@ -184,14 +202,35 @@ async def list_tools(
     """
     caller = caller_of(request, principal)
     return [
-        ToolOut(
-            name=tool.name,
-            server=tool.server,
-            upstream_name=tool.upstream_name,
-            description=tool.description,
-            input_schema=tool.input_schema,
+        ToolOut.of(tool) for tool in runtime.mcp.tools_for(caller, server=server, virtual=virtual)
+    ]
+
+
+class VirtualServerOut(BaseModel):
+    name: str
+    description: str
+    path: str = Field(description="where MCP clients connect: `/mcp/{name}`")
+    servers: list[str] = Field(description="servers whose every tool is included")
+    patterns: list[str] = Field(description="tool names or patterns (`git__git_*`) included")
+    tools: list[ToolOut] = Field(description="the tools it serves now that the caller may see")
+
+
+@router.get("/api/mcp/virtual-servers", responses=error_responses(401, 403))
+async def list_virtual_servers(
+    request: Request, runtime: RuntimeDep, principal: Principal = require("mcp-server", "read")
+) -> list[VirtualServerOut]:
+    """Named subsets of the tools, each its own MCP endpoint (`mcp.virtual_servers`)."""
+    caller = caller_of(request, principal)
+    return [
+        VirtualServerOut(
+            name=name,
+            description=config.description,
+            path=f"/mcp/{name}",
+            servers=list(config.servers),
+            patterns=list(config.tools),
+            tools=[ToolOut.of(tool) for tool in runtime.mcp.tools_for(caller, virtual=name)],
         )
-        for tool in runtime.mcp.tools_for(caller, server=server)
+        for name, config in sorted(runtime.mcp.virtual_servers().items())
     ]
 
 

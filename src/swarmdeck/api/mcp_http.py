@@ -11,6 +11,7 @@ get only their configured headers.
 
 from __future__ import annotations
 
+import base64
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
 from mcp.server.session import ServerSession
+from mcp.server.streamable_http import MCP_SESSION_ID_HEADER as MCP_SESSION_ID
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from mcp.shared.exceptions import MCPError
@@ -48,10 +50,13 @@ from swarmdeck.core.errors import (
     Unavailable,
     status_code,
 )
-from swarmdeck.mcp import ChangeEvent, Registry
+from swarmdeck.mcp import ChangeEvent, Registry, Tool
+from swarmdeck.mcp.service import client_identity
 from swarmdeck.runtime import Runtime
 
 PATH = "/mcp"
+VIRTUAL_PATH = "/mcp/{virtual}"
+"""A virtual server: a named subset of the tools (the `mcp.virtual_servers` config)."""
 METHODS = ["GET", "POST", "DELETE"]
 _CALLER = "mcp_caller"
 """Where the door leaves the caller in the request state for the handlers."""
@@ -97,7 +102,7 @@ class McpDoor:
         # No DNS-rebinding checks: every request is authenticated before the SDK sees it.
         self.manager = StreamableHTTPSessionManager(self.server, security_settings=None)
         self._connections: weakref.WeakSet[Connection] = weakref.WeakSet()
-        self.route = McpRoute(PATH, self)
+        self.routes = [McpRoute(PATH, self), McpRoute(VIRTUAL_PATH, self)]
 
     @asynccontextmanager
     async def serving(self, registry: Registry) -> AsyncIterator[None]:
@@ -121,13 +126,24 @@ class McpDoor:
             body = error_body(exc.type, exc.message, exc.details)
             await JSONResponse(body, status_code(exc), headers=headers)(scope, receive, send)
             return
-        # The SDK binds each session to the identity that opened it: another credential
-        # presenting its id gets 404, as if it did not exist.
-        scope["user"] = AuthenticatedUser(
-            AccessToken(token="", client_id=_identity(principal), scopes=[])
-        )
+        virtual = _virtual_of(request)
+        if virtual is not None:
+            try:
+                get_runtime(request).mcp.virtual_server(virtual)
+            except NotFound as exc:
+                body = error_body(exc.type, exc.message, exc.details)
+                await JSONResponse(body, status_code(exc))(scope, receive, send)
+                return
+        # The SDK binds each session to the identity that opened it: another credential, or
+        # the same one at another endpoint, presenting its id gets 404 as if it did not exist.
+        identity = client_identity(principal) + (f"@{virtual}" if virtual is not None else "")
+        scope["user"] = AuthenticatedUser(AccessToken(token="", client_id=identity, scopes=[]))
         setattr(request.state, _CALLER, caller_of(request, principal))
         await self.manager.handle_request(scope, receive, send)
+        if request.method == "DELETE" and (client := _client_of(request)) is not None:
+            # The client ended its session: so ends its state on stateful upstreams. (Sessions
+            # that just go quiet are closed upstream after `session_idle_timeout`.)
+            await get_runtime(request).mcp.registry.end_client(client)
 
     # -- handlers ---------------------------------------------------------------------
 
@@ -136,8 +152,14 @@ class McpDoor:
     ) -> types.ListToolsResult:
         caller = _caller(ctx)
         self._remember(ctx)
-        tools = _runtime(ctx).mcp.tools_for(caller)
-        return types.ListToolsResult(tools=[tool.as_mcp() for tool in tools])
+        runtime = _runtime(ctx)
+        tools = runtime.mcp.tools_for(caller, virtual=_virtual_of(_request(ctx)))
+        page, next_cursor = _page(
+            tools, params.cursor if params else None, runtime.config.mcp.list_page_size
+        )
+        return types.ListToolsResult(
+            tools=[tool.as_mcp() for tool in page], next_cursor=next_cursor
+        )
 
     async def _call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -149,6 +171,8 @@ class McpDoor:
                 params.arguments,
                 # The upstream's progress, passed on against this request's own token.
                 progress=ctx.session.report_progress,
+                virtual=_virtual_of(_request(ctx)),
+                client=_client_of(_request(ctx)),
             )
         except (BadGateway, Unavailable) as exc:
             # The tool could not run: a result the model can read and act on, as MCP wants
@@ -211,10 +235,49 @@ def _input_schema(registry: Registry, name: str) -> dict[str, Any] | None:
     return tool.input_schema if tool is not None else None
 
 
-def _identity(principal: Principal) -> str:
-    """Who owns a session: the credential, not just the user (two keys, two owners)."""
-    credential = principal.key_id or principal.session_id or ""
-    return f"{principal.kind}:{principal.name}:{credential}"
+def _client_of(request: Request) -> str | None:
+    """A handshake-era session is its own client of stateful upstreams; without one (the
+    2026-07-28 protocol has none) the credential is, as on every other door."""
+    session = request.headers.get(MCP_SESSION_ID)
+    if session is None:
+        return None
+    user = request.scope.get("user")
+    owner = user.access_token.client_id if isinstance(user, AuthenticatedUser) else ""
+    return f"{owner}#{session}"
+
+
+def _virtual_of(request: Request) -> str | None:
+    virtual = request.path_params.get("virtual")
+    return str(virtual) if virtual is not None else None
+
+
+def _page(tools: list[Tool], cursor: str | None, size: int) -> tuple[list[Tool], str | None]:
+    """One page of the merged, name-sorted tool list, and the cursor of the next one.
+
+    The cursor names the last tool sent rather than an offset, so a page boundary stays
+    put when servers come and go between pages: nothing is skipped or sent twice.
+    """
+    start = 0
+    if cursor is not None:
+        after = _decode_cursor(cursor)
+        start = next((i for i, tool in enumerate(tools) if tool.name > after), len(tools))
+    page = tools[start : start + size]
+    more = start + size < len(tools)
+    return page, _encode_cursor(page[-1].name) if more and page else None
+
+
+def _encode_cursor(after: str) -> str:
+    return base64.urlsafe_b64encode(f"after:{after}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
+    except (ValueError, UnicodeError):
+        text = ""
+    if not text.startswith("after:"):
+        raise MCPError(types.INVALID_PARAMS, "invalid cursor: pass back the server's nextCursor")
+    return text.removeprefix("after:")
 
 
 def _request(ctx: ServerRequestContext[Any, Any]) -> Request:

@@ -22,6 +22,7 @@ from swarmdeck.mcp.config import (
     McpServersConfig,
     ServerConfig,
     StdioServerConfig,
+    VirtualServerConfig,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "StdioServerConfig",
     "Tool",
     "ToolTimeout",
+    "VirtualServerConfig",
     "assign_names",
     "is_valid",
     "result_to_dict",

@@ -38,6 +38,10 @@ class ServerStatus:
     replicas: tuple[ReplicaStatus, ...]
     tool_count: int
     """Tools the server offers now (0 while it is down)."""
+    stateful: bool = False
+    """Whether each client gets its own upstream session (`sessions`), not the replicas."""
+    sessions: int = 0
+    """Clients' own sessions open now (stateful servers only)."""
 
     @property
     def restarts(self) -> int:
@@ -58,6 +62,8 @@ class ServerStatus:
             "restarts": self.restarts,
             "last_error": self.last_error,
             "tool_count": self.tool_count,
+            "stateful": self.stateful,
+            "sessions": self.sessions,
             "replicas": [
                 {
                     "index": r.index,

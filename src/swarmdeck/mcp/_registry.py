@@ -7,7 +7,8 @@ import inspect
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +28,7 @@ from swarmdeck.mcp._models import ChangeEvent, ServerKind, ServerStatus, Tool
 from swarmdeck.mcp._names import ToolKey, assign_names
 from swarmdeck.mcp._replica import Replica
 from swarmdeck.mcp._server import Server
+from swarmdeck.mcp._sessions import ClientSessions
 from swarmdeck.mcp.config import SERVER_NAME_PATTERN, McpConfig, ServerConfig, StdioServerConfig
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class Registry:
         self._listeners: list[ChangeCallback] = []
         self._pending: set[asyncio.Future[None]] = set()
         self._slots: asyncio.Semaphore | None = None
+        self._sessions = ClientSessions(self.settings, self._announce)
         self._started = False
         self._lock = asyncio.Lock()
 
@@ -86,13 +89,16 @@ class Registry:
         self._slots = asyncio.Semaphore(self.settings.max_concurrent_calls)
         for name, config in self._configs.items():
             self._launch(name, config)
+        self._sessions.start()
         self._refresh()
 
     async def aclose(self) -> None:
         """Stop every server; no child process (nor any of its children) outlives this."""
         async with self._lock:
             servers = list(self._servers.values())
-            await asyncio.gather(*(self._stop(server) for server in servers))
+            await asyncio.gather(
+                *(self._stop(server) for server in servers), self._sessions.aclose()
+            )
             self._servers.clear()
             self._started = False
         if self._pending:
@@ -111,10 +117,10 @@ class Registry:
 
     def servers(self) -> list[ServerStatus]:
         """The status of every server, by name."""
-        return [self._servers[name].status() for name in sorted(self._servers)]
+        return [self._status(self._servers[name]) for name in sorted(self._servers)]
 
     def server(self, name: str) -> ServerStatus:
-        return self._server(name).status()
+        return self._status(self._server(name))
 
     def config(self, name: str) -> ServerConfig:
         return self._server(name).config
@@ -152,6 +158,7 @@ class Registry:
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - forwarded upstream as the call's limit
         progress: ProgressFnT | None = None,
+        client: str | None = None,
     ) -> types.CallToolResult:
         """Call a tool by its public name on a healthy replica of its server.
 
@@ -161,7 +168,12 @@ class Registry:
         back as a result with `is_error` set, as MCP defines. `progress` hears the upstream's
         progress notifications; cancelling the calling task cancels the call upstream.
 
-        Raises NotFound, Unavailable (no replica up), ToolTimeout, BadGateway, InvalidInput.
+        On a `stateful` server the call goes to `client`'s own session instead, opened on its
+        first call and waited for up to `start_timeout` (not counted in the call's limit); it
+        is never retried elsewhere. `client` is required there and ignored otherwise.
+
+        Raises NotFound, Unavailable (no replica up, no session for the client), ToolTimeout,
+        BadGateway, InvalidInput.
         """
         server_name, upstream = self.resolve(name)
         server = self._servers.get(server_name)
@@ -170,10 +182,38 @@ class Registry:
         limit = timeout if timeout is not None else server.config.timeout_for(upstream)
         if limit <= 0:
             raise InvalidInput("timeout must be positive")
-        deadline = time.monotonic() + limit
         slots = self._slots
         if slots is None:
             raise Unavailable("the MCP bridge is not started")
+        if not server.config.stateful:
+            async with self._slot(slots, name, limit) as deadline:
+                return await self._call(
+                    server, name, upstream, arguments, deadline, limit, progress
+                )
+        if not client:
+            raise InvalidInput(
+                f"{name}: a stateful server needs a client identity (MCP server "
+                f"{server.name!r} gives each client its own session)",
+                details={"server": server.name},
+            )
+        async with (
+            self._sessions.use(server, client) as session,
+            self._slot(slots, name, limit) as deadline,
+        ):
+            return await self._call_session(
+                server.name, session, name, upstream, arguments, deadline, limit, progress
+            )
+
+    async def end_client(self, client: str) -> None:
+        """Close `client`'s own sessions of every stateful server (its MCP session ended)."""
+        await self._sessions.end_client(client)
+
+    @asynccontextmanager
+    async def _slot(
+        self, slots: asyncio.Semaphore, name: str, limit: float
+    ) -> AsyncIterator[float]:
+        """Hold one of the call slots, waited for within the call's limit; yields its deadline."""
+        deadline = time.monotonic() + limit
         try:
             await asyncio.wait_for(slots.acquire(), timeout=limit)
         except TimeoutError:
@@ -182,7 +222,7 @@ class Registry:
                 f"({self.settings.max_concurrent_calls} calls in flight)"
             ) from None
         try:
-            return await self._call(server, name, upstream, arguments, deadline, limit, progress)
+            yield deadline
         finally:
             slots.release()
 
@@ -209,13 +249,8 @@ class Registry:
             try:
                 return await replica.call_tool(upstream, arguments, max(remaining, 0.001), progress)
             except MCPError as exc:
-                if exc.code == types.REQUEST_TIMEOUT:
-                    raise ToolTimeout(
-                        f"{name}: MCP server {server.name!r} did not answer within {limit:g}s",
-                        details={"server": server.name, "tool": upstream, "timeout": limit},
-                    ) from None
                 if exc.code != types.CONNECTION_CLOSED:
-                    raise _upstream_error(name, server.name, exc) from None
+                    raise _call_error(name, server.name, upstream, limit, exc) from None
                 lost = f"replica {replica.index} of MCP server {server.name!r} went away during the call"
             if not idempotent:
                 raise BadGateway(
@@ -237,6 +272,30 @@ class Registry:
             log.info("mcp: retrying idempotent %s on replica %d", name, retry.index)
             replica = retry
 
+    async def _call_session(
+        self,
+        server: str,
+        session: Replica,
+        name: str,
+        upstream: str,
+        arguments: dict[str, Any] | None,
+        deadline: float,
+        limit: float,
+        progress: ProgressFnT | None,
+    ) -> types.CallToolResult:
+        remaining = max(deadline - time.monotonic(), 0.001)
+        try:
+            return await session.call_tool(upstream, arguments, remaining, progress)
+        except MCPError as exc:
+            if exc.code != types.CONNECTION_CLOSED:
+                raise _call_error(name, server, upstream, limit, exc) from None
+        # Not retried, even if idempotent: the client's state went with its session.
+        raise BadGateway(
+            f"{name}: the client's own session of MCP server {server!r} went away during "
+            "the call; its state is gone, and the client's next call starts afresh",
+            details={"server": server, "tool": upstream, "retried": False},
+        )
+
     async def _wait_for_replica(
         self, server: Server, exclude: set[tuple[int, int]], deadline: float
     ) -> Replica | None:
@@ -250,11 +309,14 @@ class Registry:
     # -- changes at run time ----------------------------------------------------------
 
     async def restart(self, name: str) -> ServerStatus:
-        """Restart every replica of a server now (no backoff)."""
+        """Restart every replica of a server now (no backoff).
+
+        Clients' own sessions of a stateful server are left alone: they hold their state.
+        """
         server = self._server(name)
         for replica in server.replicas:
             replica.restart("restart requested")
-        return server.status()
+        return self._status(server)
 
     async def add(self, name: str, config: ServerConfig) -> ServerStatus:
         """Add and start a server; Conflict if the name is taken."""
@@ -266,21 +328,22 @@ class Registry:
             if self._started:
                 self._launch(name, config)
             self._refresh()
-            return self._server(name).status() if self._started else self._placeholder(name)
+            return self._status(self._server(name)) if self._started else self._placeholder(name)
 
     async def update(self, name: str, config: ServerConfig) -> ServerStatus:
-        """Replace a server's configuration: its replicas are stopped and started anew."""
+        """Replace a server's configuration: its replicas and sessions are stopped, replicas
+        started anew."""
         async with self._lock:
             if name not in self._configs:
                 raise NotFound(f"no MCP server named {name!r}")
             self._configs[name] = config
             old = self._servers.pop(name, None)
             if old is not None:
-                await self._stop(old)
+                await self._stop(old, "server reconfigured")
             if self._started:
                 self._launch(name, config)
             self._refresh()
-            return self._server(name).status() if self._started else self._placeholder(name)
+            return self._status(self._server(name)) if self._started else self._placeholder(name)
 
     async def remove(self, name: str) -> None:
         """Stop a server and forget it; its tools disappear."""
@@ -290,7 +353,7 @@ class Registry:
             del self._configs[name]
             old = self._servers.pop(name, None)
             if old is not None:
-                await self._stop(old)
+                await self._stop(old, "server removed")
             self._last_status.pop(name, None)
             self._refresh()
             self._emit(ChangeEvent("server.removed", name, {"name": name}))
@@ -316,7 +379,9 @@ class Registry:
     def _placeholder(self, name: str) -> ServerStatus:
         config = self._configs[name]
         kind: ServerKind = "stdio" if isinstance(config, StdioServerConfig) else "http"
-        return ServerStatus(name, kind, "down", "registry not started", (), 0)
+        return ServerStatus(
+            name, kind, "down", "registry not started", (), 0, stateful=config.stateful
+        )
 
     def _launch(self, name: str, config: ServerConfig) -> None:
         count = config.replicas if isinstance(config, StdioServerConfig) else 1
@@ -329,18 +394,30 @@ class Registry:
         for replica in server.replicas:
             replica.start()
 
-    async def _stop(self, server: Server) -> None:
-        await asyncio.gather(*(replica.aclose() for replica in server.replicas))
+    async def _stop(self, server: Server, why: str | None = None) -> None:
+        """Stop the server's replicas, and with `why` its clients' sessions too."""
+        sessions = [] if why is None else [self._sessions.close_server(server.name, why)]
+        await asyncio.gather(*(replica.aclose() for replica in server.replicas), *sessions)
+
+    def _status(self, server: Server) -> ServerStatus:
+        return replace(server.status(), sessions=self._sessions.count(server.name))
 
     def _replica_changed(self, replica: Replica) -> None:
         server = self._servers.get(replica.server)
         if server is None or replica not in server.replicas:
             return  # a replica of a server being replaced or removed
-        status = server.status()
-        if self._last_status.get(server.name) != _comparable(status):
-            self._last_status[server.name] = _comparable(status)
-            self._emit(ChangeEvent("server.state", server.name, status.to_dict()))
+        self._announce(server.name)
         self._refresh()
+
+    def _announce(self, name: str) -> None:
+        """Tell listeners the server's state, if it changed."""
+        server = self._servers.get(name)
+        if server is None:
+            return
+        status = self._status(server)
+        if self._last_status.get(name) != _comparable(status):
+            self._last_status[name] = _comparable(status)
+            self._emit(ChangeEvent("server.state", name, status.to_dict()))
 
     def _refresh(self) -> None:
         """Recompute public names and the visible tools; announce what changed."""
@@ -401,6 +478,18 @@ def _check_name(name: str) -> None:
         raise InvalidInput(
             f"MCP server name {name!r} must be 1-32 characters of letters, digits, _ and -"
         )
+
+
+def _call_error(
+    name: str, server: str, upstream: str, limit: float, exc: MCPError
+) -> SwarmDeckError:
+    """What an upstream's error answer to a call means to the caller."""
+    if exc.code == types.REQUEST_TIMEOUT:
+        return ToolTimeout(
+            f"{name}: MCP server {server!r} did not answer within {limit:g}s",
+            details={"server": server, "tool": upstream, "timeout": limit},
+        )
+    return _upstream_error(name, server, exc)
 
 
 def _upstream_error(name: str, server: str, exc: MCPError) -> SwarmDeckError:

@@ -71,4 +71,5 @@ class Server:
             reason=reason,
             replicas=replicas,
             tool_count=len(self.current_tools()) if up else 0,
+            stateful=self.config.stateful,
         )

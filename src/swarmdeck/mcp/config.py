@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -34,6 +35,14 @@ class _ServerBase(_Section):
     """Tools safe to run twice: a call lost with its replica is retried once on another."""
     tool_timeouts: dict[str, Duration] = Field(default_factory=dict)
     """Per-tool time limits in seconds (or `90s`-style strings), by the server's own tool name."""
+    stateful: bool = False
+    """Each client gets its own upstream session: for stdio its own child process, for HTTP
+    its own MCP session. The server's replicas then only provide its tools and health."""
+    session_idle_timeout: Duration = 300.0
+    """A client's own session is closed after this long without calls."""
+    max_sessions: int = Field(default=20, ge=1, le=1000)
+    """Clients' own sessions open at once, at most; a new client beyond it is refused
+    (Unavailable) until one ends or idles out, rather than ending another's session."""
 
     def timeout_for(self, tool: str) -> float:
         """The time limit of a call to `tool` (its upstream name)."""
@@ -96,6 +105,31 @@ McpServersConfig = dict[ServerName, McpServerConfig]
 """The `mcp_servers:` section: servers by name."""
 
 
+class VirtualServerConfig(_Section):
+    """A named subset of the bridge's tools, served as its own endpoint at `/mcp/{name}`.
+
+    Gives a client (say, one agent's IDE) just the tools it needs, so its model is not
+    offered dozens it should never call. Permissions still apply per tool.
+    """
+
+    description: str = ""
+    """Shown to clients as the endpoint's instructions."""
+    servers: tuple[ServerName, ...] = ()
+    """Every tool of these servers."""
+    tools: tuple[str, ...] = ()
+    """Public tool names (`<server>__<tool>`), or shell-style patterns such as `git__git_*`."""
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> VirtualServerConfig:
+        if not self.servers and not self.tools:
+            raise ValueError("a virtual server needs `servers` or `tools` to select from")
+        return self
+
+    def includes(self, server: str, tool: str) -> bool:
+        """Whether the public tool `tool` of `server` is part of this virtual server."""
+        return server in self.servers or any(fnmatchcase(tool, pattern) for pattern in self.tools)
+
+
 class McpConfig(_Section):
     """The `mcp:` section: how the bridge runs its servers."""
 
@@ -121,6 +155,11 @@ class McpConfig(_Section):
     """Commands that stdio servers added through the API may run (exactly as written in
     their `command`). A stdio server runs on this host, so by default the API may add
     remote servers only; servers in this file are not limited."""
+
+    virtual_servers: dict[ServerName, VirtualServerConfig] = Field(default_factory=dict)
+    """Named subsets of the tools, each served at `/mcp/{name}`."""
+    list_page_size: int = Field(default=500, ge=1, le=10_000)
+    """Tools per `tools/list` page on `/mcp`; longer lists continue behind a cursor."""
 
     @model_validator(mode="after")
     def _backoff_bounds(self) -> McpConfig:

@@ -21,15 +21,20 @@ from opentelemetry.trace import Status, StatusCode
 from pydantic import TypeAdapter
 
 from swarmdeck.core.audit import AuditLog, AuditResult
-from swarmdeck.core.auth import Caller, Permission, RoleBook
+from swarmdeck.core.auth import Caller, Permission, Principal, RoleBook
 from swarmdeck.core.bus import EventBus
-from swarmdeck.core.errors import Conflict, PermissionDenied, SwarmDeckError
+from swarmdeck.core.errors import Conflict, NotFound, PermissionDenied, SwarmDeckError
 from swarmdeck.core.kv import KeyValueStore
 from swarmdeck.core.telemetry import meter, tracer
 from swarmdeck.mcp._models import ServerStatus, Tool, result_to_dict
 from swarmdeck.mcp._registry import Registry
 from swarmdeck.mcp._sealed import ConfigSealer
-from swarmdeck.mcp.config import McpServerConfig, ServerConfig, StdioServerConfig
+from swarmdeck.mcp.config import (
+    McpServerConfig,
+    ServerConfig,
+    StdioServerConfig,
+    VirtualServerConfig,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +96,30 @@ class McpService:
             for scope in (server, tool)
         )
 
-    def tools_for(self, caller: Caller, *, server: str | None = None) -> list[Tool]:
-        """The tools the caller may see: those it may read or call."""
+    def tools_for(
+        self, caller: Caller, *, server: str | None = None, virtual: str | None = None
+    ) -> list[Tool]:
+        """The tools the caller may see (those it may read or call), of one virtual server
+        if named."""
+        subset = self.virtual_server(virtual) if virtual is not None else None
         return [
             tool
             for tool in self.registry.tools(server=server)
-            if self.may(caller, tool.server, tool.name, "read")
-            or self.may(caller, tool.server, tool.name)
+            if (subset is None or subset.includes(tool.server, tool.name))
+            and (
+                self.may(caller, tool.server, tool.name, "read")
+                or self.may(caller, tool.server, tool.name)
+            )
         ]
+
+    def virtual_servers(self) -> dict[str, VirtualServerConfig]:
+        return dict(self.registry.settings.virtual_servers)
+
+    def virtual_server(self, name: str) -> VirtualServerConfig:
+        try:
+            return self.registry.settings.virtual_servers[name]
+        except KeyError:
+            raise NotFound(f"no virtual MCP server named {name!r}") from None
 
     def servers(self) -> list[ServerStatus]:
         return self.registry.servers()
@@ -111,13 +132,19 @@ class McpService:
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - the tool call's own limit, passed on
         progress: ProgressFnT | None = None,
+        virtual: str | None = None,
+        client: str | None = None,
     ) -> dict[str, Any]:
         """Call a tool by its public name as `caller`; its result as MCP's JSON.
 
         A tool whose server is down is still known by name: the answer is Unavailable, not
-        NotFound, so clients retry.
+        NotFound, so clients retry. Through a virtual server, only its tools exist. On a
+        stateful server the call runs in the upstream session of `client` (by default the
+        caller's credential), which no other client shares.
         """
         server, _ = self.registry.resolve(name)
+        if virtual is not None and not self.virtual_server(virtual).includes(server, name):
+            raise NotFound(f"virtual MCP server {virtual!r} has no tool named {name!r}")
         if not self.may(caller, server, name):
             denied = PermissionDenied(
                 f"role {caller.principal.role!r} may not call {name}",
@@ -136,7 +163,11 @@ class McpService:
         ) as span:
             try:
                 result = await self.registry.call_tool(
-                    name, arguments, timeout=timeout, progress=progress
+                    name,
+                    arguments,
+                    timeout=timeout,
+                    progress=progress,
+                    client=client or client_identity(caller.principal),
                 )
             except SwarmDeckError as exc:
                 self._record(attributes, started, outcome=exc.type)
@@ -333,6 +364,13 @@ class McpService:
                 "actor": caller.actor.name,
             },
         )
+
+
+def client_identity(principal: Principal) -> str:
+    """Who a caller is to an upstream: its credential, not just its user (two keys, two
+    clients), so state on a stateful server and `/mcp` sessions never cross between them."""
+    credential = principal.key_id or principal.session_id or ""
+    return f"{principal.kind}:{principal.name}:{credential}"
 
 
 def _stored(config: ServerConfig) -> dict[str, Any]:

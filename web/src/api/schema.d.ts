@@ -430,6 +430,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mcp/virtual-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Virtual Servers
+         * @description Named subsets of the tools, each its own MCP endpoint (`mcp.virtual_servers`).
+         */
+        get: operations["list_virtual_servers_api_mcp_virtual_servers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -635,7 +655,7 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description The process can serve: database, event bus and counters answer.
+         * @description The process can serve: database, event bus, counters and (unless off) workflows answer.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -1089,6 +1109,21 @@ export interface components {
              */
             idempotent_tools: string[];
             /**
+             * Max Sessions
+             * @default 20
+             */
+            max_sessions: number;
+            /**
+             * Session Idle Timeout
+             * @default 300
+             */
+            session_idle_timeout: number;
+            /**
+             * Stateful
+             * @default false
+             */
+            stateful: boolean;
+            /**
              * Timeout
              * @default 30
              */
@@ -1413,10 +1448,20 @@ export interface components {
             /** Restarts */
             restarts: number;
             /**
+             * Sessions
+             * @description clients' own upstream sessions open now
+             */
+            sessions: number;
+            /**
              * State
              * @enum {string}
              */
             state: "starting" | "healthy" | "degraded" | "down";
+            /**
+             * Stateful
+             * @description each client has its own upstream session
+             */
+            stateful: boolean;
             /** Tool Count */
             tool_count: number;
         };
@@ -1444,10 +1489,25 @@ export interface components {
              */
             idempotent_tools: string[];
             /**
+             * Max Sessions
+             * @default 20
+             */
+            max_sessions: number;
+            /**
              * Replicas
              * @default 1
              */
             replicas: number;
+            /**
+             * Session Idle Timeout
+             * @default 300
+             */
+            session_idle_timeout: number;
+            /**
+             * Stateful
+             * @default false
+             */
+            stateful: boolean;
             /**
              * Timeout
              * @default 30
@@ -1469,6 +1529,8 @@ export interface components {
              * @enum {string}
              */
             mode: "embedded" | "scaled";
+            /** Temporal Ui */
+            temporal_ui?: string | null;
             /** Version */
             version: string;
         };
@@ -1555,6 +1617,33 @@ export interface components {
             password?: string | null;
             /** Role */
             role?: string | null;
+        };
+        /** VirtualServerOut */
+        VirtualServerOut: {
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
+            /**
+             * Path
+             * @description where MCP clients connect: `/mcp/{name}`
+             */
+            path: string;
+            /**
+             * Patterns
+             * @description tool names or patterns (`git__git_*`) included
+             */
+            patterns: string[];
+            /**
+             * Servers
+             * @description servers whose every tool is included
+             */
+            servers: string[];
+            /**
+             * Tools
+             * @description the tools it serves now that the caller may see
+             */
+            tools: components["schemas"]["ToolOut"][];
         };
     };
     responses: never;
@@ -3221,6 +3310,8 @@ export interface operations {
         parameters: {
             query?: {
                 server?: string | null;
+                /** @description only this virtual server's tools */
+                virtual?: string | null;
             };
             header?: never;
             path?: never;
@@ -3382,6 +3473,71 @@ export interface operations {
             };
             /** @description a dependency is unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_virtual_servers_api_mcp_virtual_servers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VirtualServerOut"][];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
