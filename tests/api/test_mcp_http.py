@@ -3,7 +3,6 @@ eras, bearer auth (401/403), tools filtered by grants, and `tools/list_changed`.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,7 +17,7 @@ from mcp.shared.exceptions import MCPError
 
 from swarmdeck.config import FileConfig, Settings
 from tests.api.conftest import Server, serving
-from tests.api.test_mcp_api import audit_records
+from tests.api.test_mcp_api import audit_records, wait_healthy
 from tests.mcp.conftest import FAST, flaky_server, time_server
 
 pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)
@@ -27,16 +26,21 @@ TOOL = "time__get_current_time"
 ACCEPT = "application/json, text/event-stream"
 
 
+@asynccontextmanager
+async def serving_healthy(settings: Settings, config: FileConfig) -> AsyncIterator[Server]:
+    """A SwarmDeck serving `config` once each of its MCP servers (started in the
+    background) is healthy."""
+    async with serving(settings, config) as running:
+        async with running.admin() as admin:
+            for name in config.mcp_servers:
+                await wait_healthy(admin, name)
+        yield running
+
+
 @pytest.fixture
 async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
     config = FileConfig(mcp=FAST, mcp_servers={"time": time_server(), "flaky": flaky_server()})
-    async with serving(server_settings, config) as running:
-        async with running.admin() as admin:
-            for _ in range(200):  # the servers come up in the background
-                servers = (await admin.get("/api/mcp/servers")).json()
-                if servers and all(s["state"] == "healthy" for s in servers):
-                    break
-                await asyncio.sleep(0.05)
+    async with serving_healthy(server_settings, config) as running:
         yield running
 
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from swarmdeck.config import FileConfig, Settings
-from tests.api.conftest import Server, serving
-from tests.api.test_mcp_http import ACCEPT, make_key, open_session
+from tests.api.conftest import Server
+from tests.api.test_mcp_http import ACCEPT, make_key, open_session, serving_healthy
 from tests.mcp.conftest import FAST, process_gone
 from tests.mcp.test_sessions import INCREMENT, counter_server
 
@@ -23,13 +23,7 @@ pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)
 @pytest.fixture
 async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
     config = FileConfig(mcp=FAST, mcp_servers={"counter": counter_server(stateful=True)})
-    async with serving(server_settings, config) as running:
-        async with running.admin() as admin:
-            for _ in range(200):
-                servers = (await admin.get("/api/mcp/servers")).json()
-                if servers and servers[0]["state"] == "healthy":
-                    break
-                await asyncio.sleep(0.05)
+    async with serving_healthy(server_settings, config) as running:
         yield running
 
 

@@ -4,7 +4,6 @@ official `mcp` client in front."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,8 +13,8 @@ from mcp.shared.exceptions import MCPError
 
 from swarmdeck.config import FileConfig, Settings
 from swarmdeck.mcp import McpConfig, VirtualServerConfig
-from tests.api.conftest import Server, serving
-from tests.api.test_mcp_http import ACCEPT, connect, make_key, open_session
+from tests.api.conftest import Server
+from tests.api.test_mcp_http import ACCEPT, connect, make_key, open_session, serving_healthy
 from tests.mcp.conftest import FAST, flaky_server, time_server
 
 pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)
@@ -34,13 +33,7 @@ async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
         FAST.model_dump() | {"virtual_servers": VIRTUAL, "list_page_size": 3}
     )
     config = FileConfig(mcp=settings, mcp_servers={"time": time_server(), "flaky": flaky_server()})
-    async with serving(server_settings, config) as running:
-        async with running.admin() as admin:
-            for _ in range(200):  # the servers come up in the background
-                servers = (await admin.get("/api/mcp/servers")).json()
-                if servers and all(s["state"] == "healthy" for s in servers):
-                    break
-                await asyncio.sleep(0.05)
+    async with serving_healthy(server_settings, config) as running:
         yield running
 
 
