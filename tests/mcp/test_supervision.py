@@ -58,6 +58,18 @@ async def test_calls_succeed_again_within_5s_after_kill_9(
         }
 
 
+async def test_a_kill_from_outside_is_not_blamed_on_the_last_log_line(
+    bridge: RegistryFactory,
+) -> None:
+    async with bridge({"flaky": flaky_server()}) as registry:
+        await registry.call_tool("flaky__log", {"text": "listening, all fine"})
+        pid = registry.server("flaky").replicas[0].pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        assert await _until(lambda: registry.server("flaky").restarts == 1)
+        assert registry.server("flaky").last_error == f"process {pid} was killed by SIGKILL"
+
+
 async def test_dead_server_tools_are_hidden_until_it_is_back(bridge: RegistryFactory) -> None:
     async with bridge({"time": time_server()}, restart_backoff_min="1s") as registry:
         pid = registry.server("time").replicas[0].pid

@@ -68,7 +68,9 @@ class Child:
                 what = f"was killed by signal {-code}"
         else:
             what = f"exited with code {code}"
-        tail = self.stderr_tail[-1] if self.stderr_tail else ""
+        # What it last wrote explains an exit (a traceback's last line), not a signal from
+        # outside: after `kill -9` it would be some unrelated, older log line.
+        tail = self.stderr_tail[-1] if self.stderr_tail and (code is None or code >= 0) else ""
         return f"process {self.pid} {what}" + (f" ({tail})" if tail else "")
 
 

@@ -25,6 +25,14 @@ def echo(text: str) -> str:
 
 
 @server.tool()
+def log(text: str) -> str:
+    """Write a line to stderr, as servers' logs do."""
+    sys.stderr.write(f"{text}\n")
+    sys.stderr.flush()
+    return text
+
+
+@server.tool()
 def whoami() -> int:
     """This replica's process id."""
     return os.getpid()
