@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 import httpx
@@ -46,11 +47,18 @@ async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
 
 @asynccontextmanager
 async def connect(
-    bridge: Server, token: str, mode: str = "auto", path: str = "/mcp", **options: object
+    bridge: Server,
+    token: str,
+    mode: str = "auto",
+    path: str = "/mcp",
+    event_hooks: dict[str, list[Any]] | None = None,
+    **options: object,
 ) -> AsyncIterator[Client]:
     """The official client on `/mcp` (or a virtual server's `path`) with a bearer token."""
     async with (
-        httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=30) as http,
+        httpx2.AsyncClient(
+            headers={"authorization": f"Bearer {token}"}, timeout=30, event_hooks=event_hooks
+        ) as http,
         Client(
             streamable_http_client(f"{bridge.url}{path}", http_client=http),
             mode=mode,
@@ -218,3 +226,24 @@ async def test_progress_from_the_upstream_reaches_the_mcp_client(bridge: Server)
     assert result.is_error is False
     assert [step for step, _, _ in seen] == [1, 2, 3]
     assert seen[-1] == (3, 3, "step 3")
+
+
+async def test_answers_that_stream_nothing_come_as_plain_json(bridge: Server) -> None:
+    """2026-07-28 calls without a progress token skip SSE framing; with one, they stream."""
+    kinds: list[str] = []
+
+    async def on_response(response: httpx2.Response) -> None:
+        if response.request.method == "POST":
+            kinds.append(response.headers["content-type"].split(";")[0])
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        pass
+
+    async with connect(bridge, bridge.token, event_hooks={"response": [on_response]}) as client:
+        assert client.protocol_version == "2026-07-28"
+        await client.call_tool(TOOL, {"timezone": "UTC"})
+        plain = list(kinds)
+        kinds.clear()
+        await client.call_tool("flaky__progress", {"steps": 1}, progress_callback=on_progress)
+    assert plain and set(plain) == {"application/json"}
+    assert kinds[-1] == "text/event-stream"

@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio
 import mcp.types as types
+import orjson
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.connection import Connection
@@ -30,11 +31,12 @@ from mcp.server.streamable_http import MCP_SESSION_ID_HEADER as MCP_SESSION_ID
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from mcp.shared.exceptions import MCPError
-from mcp.types.version import MODERN_PROTOCOL_VERSIONS
+from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER as MCP_PROTOCOL_VERSION
+from mcp.types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from swarmdeck import __version__
 from swarmdeck.api.deps import AnyScopeRequirement, caller_of, get_runtime
@@ -61,6 +63,7 @@ METHODS = ["GET", "POST", "DELETE"]
 _CALLER = "mcp_caller"
 """Where the door leaves the caller in the request state for the handlers."""
 _NOTIFY_WITHIN = 1.0
+_ANSWERED_ONCE = frozenset({"tools/list", "tools/call", "ping"})
 
 
 class _DoorRequirement(AnyScopeRequirement):
@@ -101,6 +104,12 @@ class McpDoor:
         )
         # No DNS-rebinding checks: every request is authenticated before the SDK sees it.
         self.manager = StreamableHTTPSessionManager(self.server, security_settings=None)
+        # 2026-07-28 requests that stream nothing back are answered as one JSON body: the
+        # SSE framing costs a client more than a quick tool call itself (measured with the
+        # official client: half the round trip). Sessionless, so either manager may serve.
+        self.plain = StreamableHTTPSessionManager(
+            self.server, security_settings=None, json_response=True
+        )
         self._connections: weakref.WeakSet[Connection] = weakref.WeakSet()
         self.routes = [McpRoute(PATH, self), McpRoute(VIRTUAL_PATH, self)]
 
@@ -110,7 +119,7 @@ class McpDoor:
         # 2026-07-28 calls check `Mcp-Param-*` headers against the tool's schema; looked up
         # here rather than by listing every tool per call.
         self.server.get_tool_input_schema = lambda name: _input_schema(registry, name)
-        async with self.manager.run():
+        async with self.manager.run(), self.plain.run():
             unsubscribe = registry.on_change(self._changed)
             try:
                 yield
@@ -139,6 +148,11 @@ class McpDoor:
         identity = client_identity(principal) + (f"@{virtual}" if virtual is not None else "")
         scope["user"] = AuthenticatedUser(AccessToken(token="", client_id=identity, scopes=[]))
         setattr(request.state, _CALLER, caller_of(request, principal))
+        if request.method == "POST" and _modern(request):
+            payload = await request.body()
+            manager = self.manager if _streams_back(payload) else self.plain
+            await manager.handle_request(scope, _replaying(payload, receive), send)
+            return
         await self.manager.handle_request(scope, receive, send)
         if request.method == "DELETE" and (client := _client_of(request)) is not None:
             # The client ended its session: so ends its state on stateful upstreams. (Sessions
@@ -233,6 +247,40 @@ class _BridgeServer(Server[Any]):
 def _input_schema(registry: Registry, name: str) -> dict[str, Any] | None:
     tool = next((tool for tool in registry.tools() if tool.name == name), None)
     return tool.input_schema if tool is not None else None
+
+
+def _modern(request: Request) -> bool:
+    """A 2026-07-28 (or later) request: one exchange, no session."""
+    version = request.headers.get(MCP_PROTOCOL_VERSION)
+    return version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS
+
+
+def _streams_back(body: bytes) -> bool:
+    """Whether answering may take more than one message: progress asked for, a listen, or
+    something we do not read (the SDK will judge it)."""
+    try:
+        message = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return True
+    if not isinstance(message, dict) or message.get("method") not in _ANSWERED_ONCE:
+        return True
+    params = message.get("params")
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    return isinstance(meta, dict) and meta.get("progressToken") is not None
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` with the body we already read handed out again first."""
+    pending = True
+
+    async def receive_again() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return receive_again
 
 
 def _client_of(request: Request) -> str | None:
