@@ -173,6 +173,12 @@ def test_mcp_page_calls_a_tool_from_its_schema_and_follows_a_killed_server_live(
         "boom: no credentials"
     )
 
+    # How clients connect: the whole bridge; no virtual server is configured here.
+    endpoints = page.get_by_test_id("mcp-endpoints")
+    expect(endpoints.get_by_test_id("mcp-endpoint-url")).to_have_text(f"{mcp_server.base_url}/mcp")
+    expect(endpoints).to_contain_text("No virtual servers")
+    expect(endpoints).to_contain_text("mcp.virtual_servers")
+
     tools = page.get_by_test_id("mcp-tools")
     current_time = tools.locator('[data-testid="mcp-tool"][data-tool="time__get_current_time"]')
     expect(current_time).to_contain_text("Get current time in a specific timezone")
@@ -324,11 +330,14 @@ def test_a_server_added_from_the_page_starts_serves_tools_and_is_removed(
     dialog.get_by_label("Command").fill(sys.executable)
     dialog.get_by_label("Arguments").fill("-m\nmcp_server_time\n--local-timezone\nUTC")
     dialog.get_by_label("Idempotent tools").fill("get_current_time")
+    dialog.get_by_role("switch", name="Stateful").click()
     dialog.get_by_role("button", name="Add server").click()
     expect(dialog).to_be_hidden()
 
     clock = servers.locator('[data-testid="mcp-server"][data-server="clock"]')
     expect(clock).to_have_attribute("data-state", "healthy", timeout=20_000)
+    expect(clock.get_by_test_id("mcp-stateful")).to_be_visible()
+    expect(clock.get_by_test_id("mcp-sessions")).to_have_text("0 client sessions")
     tool = page.get_by_test_id("mcp-tools").locator('[data-tool="clock__get_current_time"]')
     expect(tool).to_be_visible()
 

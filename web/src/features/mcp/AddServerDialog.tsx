@@ -4,6 +4,7 @@ import { Button } from "../../components/ui/Button";
 import { Dialog, FormError } from "../../components/ui/Dialog";
 import { Field, TextArea, TextInput } from "../../components/ui/Field";
 import { SegmentedControl } from "../../components/ui/SegmentedControl";
+import { Switch } from "../../components/ui/Switch";
 import { toast } from "../../components/ui/toastStore";
 import { useAddServer } from "./queries";
 import type { NewMcpServer } from "./types";
@@ -47,6 +48,7 @@ export function AddServerDialog({ onClose }: { onClose: () => void }) {
   const [headers, setHeaders] = useState("");
   const [timeout, setTimeoutText] = useState("30");
   const [idempotent, setIdempotent] = useState("");
+  const [stateful, setStateful] = useState(false);
 
   const envPairs = pairs(env, "=");
   const headerPairs = pairs(headers, ":");
@@ -65,7 +67,7 @@ export function AddServerDialog({ onClose }: { onClose: () => void }) {
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!ready || add.isPending) return;
-    const common = { timeout: seconds, idempotent_tools: lines(idempotent.replaceAll(",", "\n")) };
+    const common = { timeout: seconds, idempotent_tools: lines(idempotent.replaceAll(",", "\n")), stateful };
     const config: NewMcpServer["config"] =
       kind === "stdio"
         ? { command: command.trim(), args: lines(args), env: envPairs.value, replicas: count, ...common }
@@ -188,6 +190,13 @@ export function AddServerDialog({ onClose }: { onClose: () => void }) {
               <TextInput id={id} aria-describedby={hintId} spellCheck={false} className="font-mono" placeholder="e.g. git_status, git_log" value={idempotent} onChange={(e) => setIdempotent(e.target.value)} />
             )}
           </Field>
+        </div>
+        <div>
+          <Switch label="Stateful" checked={stateful} onChange={setStateful} />
+          <p className="mt-1 text-xs text-slate-500">
+            Each client gets its own upstream session{kind === "stdio" ? ", in a process of its own" : ""}, for servers that keep
+            state between calls (a browser, a shell). Replicas then only serve the tool list and health checks.
+          </p>
         </div>
         <FormError>{add.isError ? describeError(add.error) : null}</FormError>
         <div className="flex justify-end gap-2 pt-1">

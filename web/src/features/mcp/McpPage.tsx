@@ -4,16 +4,16 @@ import { Card } from "../../components/ui/Card";
 import { PageHeader } from "../../components/ui/PageHeader";
 import { LiveBadge } from "../../live/LiveBadge";
 import { parseGrant } from "../auth/permissions";
-import { canSeeMcp } from "./access";
 import { useMe } from "../auth/queries";
 import { RequirePermission } from "../auth/RequirePermission";
+import { canSeeMcp } from "./access";
 import { CallLog } from "./CallLog";
+import { EndpointsCard } from "./EndpointsCard";
 import { useLiveMcp } from "./liveMcp";
 import { useMcpTools } from "./queries";
 import { ServersCard } from "./ServersCard";
 import { ToolPlayground } from "./ToolPlayground";
 import { ToolsCard } from "./ToolsCard";
-
 
 /** Whether any grant, for any tool or server, lets the user list or call tools. */
 function mayUseSomeTool(permissions: readonly string[] | undefined): boolean {
@@ -65,6 +65,7 @@ function Mcp() {
         actions={<LiveBadge />}
       />
       <ServersCard />
+      <EndpointsCard mayUseTools={mayUseTools} />
       {mayUseTools ? (
         <div className="grid items-start gap-6 lg:grid-cols-5">
           <div className="lg:col-span-2">

@@ -15,6 +15,7 @@ import { useCan } from "../auth/permissions";
 import { formatMs } from "../gateway/ModelsCard";
 import { AddServerDialog } from "./AddServerDialog";
 import { useMcpServers, useRemoveServer, useRestartServer } from "./queries";
+import { SessionCount, StatefulBadge } from "./StatefulBadge";
 import { StateBadge } from "./StateBadge";
 import type { McpReplica, McpServer } from "./types";
 
@@ -86,6 +87,7 @@ function ServerRows({ server, fetchedAt, now, onRestart, onRemove }: { server: M
             <Badge tone="neutral" title={server.kind === "stdio" ? "A child process speaking MCP over stdio" : "A remote server over streamable HTTP"}>
               {server.kind}
             </Badge>
+            {server.stateful ? <StatefulBadge /> : null}
             {server.from_config ? (
               <Badge tone="neutral" title="Defined in the config file: change or remove it there">
                 config file
@@ -95,6 +97,12 @@ function ServerRows({ server, fetchedAt, now, onRestart, onRemove }: { server: M
               {server.tool_count} {server.tool_count === 1 ? "tool" : "tools"}
               <span className="text-slate-300"> · </span>
               {up}/{server.replicas.length} {server.replicas.length === 1 ? "replica" : "replicas"} up
+              {server.stateful ? (
+                <>
+                  <span className="text-slate-300"> · </span>
+                  <SessionCount sessions={server.sessions} />
+                </>
+              ) : null}
               {server.restarts > 0 ? (
                 <>
                   <span className="text-slate-300"> · </span>

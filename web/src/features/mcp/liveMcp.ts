@@ -1,11 +1,13 @@
-// The `mcp` topic keeps the page live: `server.state` carries a server's whole status, so it
-// patches the cached list in place; `tools.changed` and `server.configured` only name what
-// changed, so they trigger a refetch. (`tool.called` feeds the call log: liveCalls.ts.)
+// The `mcp` topic keeps the page live: `server.state` carries a server's whole status (its
+// state, replicas and, for a stateful server, its clients' open sessions), so it patches the
+// cached list in place; `tools.changed` and `server.configured` only name what changed, so
+// they trigger a refetch of the tools and the virtual servers' tools. (`tool.called` feeds
+// the call log: liveCalls.ts.)
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import type { BusEvent } from "../../live/busEvent";
 import { useTopicEvents } from "../../live/topicListeners";
-import { applyServerEvent, mcpQueryKey, mcpServersQueryKey, mcpToolsQueryKey } from "./queries";
+import { applyServerEvent, invalidateTools, mcpQueryKey, mcpServersQueryKey } from "./queries";
 import type { McpServer } from "./types";
 import { useStreamOpenings } from "./useStreamOpenings";
 
@@ -25,7 +27,7 @@ export function toServerStatus(event: BusEvent): McpServer | null {
   return { ...(status as unknown as McpServer), name };
 }
 
-/** Keep the servers and tools queries live from the `mcp` topic while the page is mounted. */
+/** Keep the MCP queries live from the `mcp` topic while the page is mounted. */
 export function useLiveMcp(): void {
   const queryClient = useQueryClient();
   const toolsTimer = useRef<number | undefined>(undefined);
@@ -45,7 +47,7 @@ export function useLiveMcp(): void {
     if (toolsTimer.current !== undefined) return;
     toolsTimer.current = window.setTimeout(() => {
       toolsTimer.current = undefined;
-      void queryClient.invalidateQueries({ queryKey: mcpToolsQueryKey });
+      invalidateTools(queryClient);
     }, TOOLS_REFRESH_MS);
   };
 

@@ -1,11 +1,12 @@
 import { type QueryClient, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { api } from "../../api/client";
-import type { McpServer, McpTool, NewMcpServer, ToolResult } from "./types";
+import type { McpServer, McpTool, McpVirtualServer, NewMcpServer, ToolResult } from "./types";
 
 export const mcpQueryKey = ["mcp"] as const;
 export const mcpServersQueryKey = [...mcpQueryKey, "servers"] as const;
 export const mcpToolsQueryKey = [...mcpQueryKey, "tools"] as const;
+export const mcpVirtualServersQueryKey = [...mcpQueryKey, "virtual-servers"] as const;
 
 const path = (base: string, name: string) => `${base}/${encodeURIComponent(name)}`;
 
@@ -65,6 +66,23 @@ export function useMcpTools() {
   });
 }
 
+/**
+ * The virtual servers with the tools each serves now that this user may see; refetched with
+ * the tools, since a server going down or up changes them.
+ */
+export function useMcpVirtualServers() {
+  return useQuery({
+    queryKey: mcpVirtualServersQueryKey,
+    queryFn: ({ signal }) => api<McpVirtualServer[]>("/api/mcp/virtual-servers", { signal }),
+  });
+}
+
+/** Fetch again what depends on the set of tools: the tools, and the virtual servers' tools. */
+export function invalidateTools(queryClient: QueryClient): void {
+  void queryClient.invalidateQueries({ queryKey: mcpToolsQueryKey });
+  void queryClient.invalidateQueries({ queryKey: mcpVirtualServersQueryKey });
+}
+
 /** Restart every replica of a server; the answer is its new state. */
 export function useRestartServer() {
   const queryClient = useQueryClient();
@@ -90,7 +108,7 @@ export function useRemoveServer() {
     mutationFn: (name: string) => api<void>(path("/api/mcp/servers", name), { method: "DELETE" }),
     onSuccess: (_, name) => {
       queryClient.setQueryData<McpServer[]>(mcpServersQueryKey, (old) => old?.filter((s) => s.name !== name));
-      void queryClient.invalidateQueries({ queryKey: mcpToolsQueryKey });
+      invalidateTools(queryClient);
     },
   });
 }

@@ -6,7 +6,17 @@ export type McpServer = ResponseOf<"/api/mcp/servers", "get">[number];
 export type McpReplica = McpServer["replicas"][number];
 export type McpState = McpServer["state"];
 export type McpTool = ResponseOf<"/api/mcp/tools", "get">[number];
-export type NewMcpServer = BodyOf<"/api/mcp/servers", "post">;
+/** A named subset of the tools, served as its own endpoint (`mcp.virtual_servers`). */
+export type McpVirtualServer = ResponseOf<"/api/mcp/virtual-servers", "get">[number];
+
+/**
+ * Config fields the server defaults when absent. openapi-typescript marks every field with a
+ * default as required (right for answers, not for request bodies), so they are loosened here.
+ */
+type Defaulted = "stateful" | "max_sessions" | "session_idle_timeout";
+type Loosen<T> = T extends unknown ? Omit<T, Defaulted> & Partial<Pick<T, Defaulted & keyof T>> : never;
+type ApiNewServer = BodyOf<"/api/mcp/servers", "post">;
+export type NewMcpServer = Omit<ApiNewServer, "config"> & { config: Loosen<ApiNewServer["config"]> };
 
 /** One piece of a tool's answer: `text`, `image`, `audio`, `resource` or `resource_link`. */
 export interface ContentBlock {
