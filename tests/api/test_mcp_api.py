@@ -254,3 +254,42 @@ async def test_tools_can_be_called_over_the_websocket(bridge: Server) -> None:
             json.dumps({"id": "b", "type": "command", "command": "mcp.call", "args": {"tool": 1}})
         )
         assert (await reply_to(ws, "b"))["error"]["type"] == "invalid_input"
+
+
+async def test_websocket_calls_are_checked_per_tool_and_anonymous_sockets_refused(
+    bridge: Server,
+) -> None:
+    import websockets
+    from websockets.asyncio.client import connect
+
+    from tests.api.test_mcp_http import make_key
+    from tests.api.test_ws import reply_to, ws_url
+
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with connect(ws_url(bridge)):
+            pass
+    assert refused.value.response.status_code == 403
+    viewer = await make_key(bridge, "viewer")
+    converter = await make_key(
+        bridge, "converter", ["dashboard:read", "mcp-tool:execute:time__convert_time"]
+    )
+    call = {"tool": TOOL, "arguments": {"timezone": "UTC"}}
+    for key in (viewer, converter):
+        async with connect(
+            ws_url(bridge), additional_headers={"authorization": f"Bearer {key}"}
+        ) as ws:
+            await ws.send(
+                json.dumps({"id": "c", "type": "command", "command": "mcp.call", "args": call})
+            )
+            assert (await reply_to(ws, "c"))["error"]["type"] == "permission_denied"
+    convert = {
+        "tool": "time__convert_time",
+        "arguments": {"source_timezone": "UTC", "time": "12:00", "target_timezone": "Asia/Tokyo"},
+    }
+    async with connect(
+        ws_url(bridge), additional_headers={"authorization": f"Bearer {converter}"}
+    ) as ws:
+        await ws.send(
+            json.dumps({"id": "k", "type": "command", "command": "mcp.call", "args": convert})
+        )
+        assert "Asia/Tokyo" in (await reply_to(ws, "k"))["result"]["content"][0]["text"]
