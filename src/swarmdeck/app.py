@@ -22,6 +22,7 @@ from swarmdeck.api import (
     models,
     roles,
     session,
+    swarms,
     system,
     users,
     ws,
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None, config: FileConfig | None = Non
     )
     install_error_handlers(app)
     for module in (
-        system, session, events, ws, users, keys, roles, audit, alerts, costs, budgets, models, mcp
+        system, session, events, ws, users, keys, roles, audit, alerts, costs, budgets, models, mcp,
+        swarms,
     ):  # fmt: skip
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.router.routes.extend(gateway.ROUTES)

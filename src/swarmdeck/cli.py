@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -95,10 +96,7 @@ def _bootstrap_admin(settings: Settings, config: FileConfig) -> str | None:
     return asyncio.run(run())
 
 
-def _run_server(settings: Settings, config: FileConfig, *, banner: bool) -> None:
-    import uvicorn
-
-    from swarmdeck.app import create_app
+def _configure_logging(settings: Settings) -> None:
     from swarmdeck.core.logs import configure_logging
 
     log_format = settings.log_format
@@ -109,12 +107,30 @@ def _run_server(settings: Settings, config: FileConfig, *, banner: bool) -> None
     logging.getLogger("alembic").setLevel(
         max(logging.WARNING, logging.getLevelName(settings.log_level))
     )
+
+
+def _workflows_line(settings: Settings) -> str:
+    if not settings.temporal_enabled:
+        return "off (SWARMDECK_TEMPORAL_ENABLED=false)"
+    if settings.temporal_address is None:
+        ui = ", Web UI on a loopback port (see /api/system/status)" if settings.temporal_ui else ""
+        return f"embedded Temporal dev server in {settings.data_dir.resolve() / 'temporal'}{ui}"
+    return f"Temporal at {settings.temporal_address}, namespace {settings.temporal_namespace}"
+
+
+def _run_server(settings: Settings, config: FileConfig, *, banner: bool) -> None:
+    import uvicorn
+
+    from swarmdeck.app import create_app
+
+    _configure_logging(settings)
     password = _bootstrap_admin(settings, config)
     if banner:
         url = f"http://{settings.host}:{settings.port}"
         mode = "embedded" if settings.embedded else "scaled"
         console.print(f"[bold green]SwarmDeck {__version__}[/] is starting at [bold]{url}[/]")
         console.print(f"  data dir: {settings.data_dir.resolve()}  mode: {mode}")
+        console.print(f"  workflows: {_workflows_line(settings)}")
         if password:
             console.print(
                 "  log in as [bold]admin[/] with password (shown once, keep it): "
@@ -147,6 +163,8 @@ def _run_server(settings: Settings, config: FileConfig, *, banner: bool) -> None
 def up(host: HostOption = None, port: PortOption = None) -> None:
     """Run everything in one process on embedded defaults (no external service needed)."""
     settings, config = _load(host=host, port=port)
+    if settings.temporal_worker is None:  # everything in one process: the worker too
+        settings = settings.model_copy(update={"temporal_worker": True})
     _run_server(settings, config, banner=True)
 
 
@@ -155,6 +173,63 @@ def serve(host: HostOption = None, port: PortOption = None) -> None:
     """Run the API alone, e.g. as one of several replicas (DATABASE_URL + REDIS_URL)."""
     settings, config = _load(host=host, port=port)
     _run_server(settings, config, banner=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run workflow workers (no HTTP) against the cluster at SWARMDECK_TEMPORAL_ADDRESS."""
+    settings, config = _load()
+    problem = None
+    if not settings.temporal_enabled:
+        problem = "SWARMDECK_TEMPORAL_ENABLED is false"
+    elif settings.temporal_address is None:
+        problem = "SWARMDECK_TEMPORAL_ADDRESS is not set"
+    if problem is not None:
+        err.print(
+            "[bold red]configuration error[/]: `swarmdeck worker` runs workflows for a "
+            f"Temporal cluster and needs SWARMDECK_TEMPORAL_ADDRESS (host:port), but {problem}. "
+            "(`swarmdeck up` runs its own worker on the embedded dev server.)",
+            markup=True,
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    _configure_logging(settings)
+    settings = settings.model_copy(update={"temporal_worker": True})
+    asyncio.run(_serve_worker(settings, config))
+
+
+async def _serve_worker(settings: Settings, config: FileConfig) -> None:
+    """The runtime without HTTP: its worker polls until SIGTERM or SIGINT, then drains."""
+    import signal
+
+    from swarmdeck.core.telemetry import configure_telemetry
+    from swarmdeck.runtime import Runtime
+
+    telemetry = configure_telemetry(
+        service_name=config.telemetry.service_name,
+        service_version=__version__,
+        otlp_endpoint=settings.otlp_endpoint,
+    )
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    runtime = Runtime.build(settings, config)
+    try:
+        await runtime.start()
+        ready = asyncio.create_task(runtime.workflows.wait_ready())
+        stop = asyncio.create_task(stopping.wait())
+        await asyncio.wait({ready, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if ready.done():  # else it is still retrying (and saying why in the log)
+            console.print(f"worker connected: {runtime.workflows.describe()}")
+        ready.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ready
+        await stop
+    finally:
+        await runtime.stop()
+        telemetry.shutdown()
+    console.print("worker stopped")
 
 
 @app.command()

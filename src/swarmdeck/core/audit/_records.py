@@ -10,8 +10,9 @@ from swarmdeck.core.audit._chain import ts_text
 
 AuditResult = Literal["success", "denied", "error"]
 RESULTS: frozenset[str] = frozenset({"success", "denied", "error"})
-# "anonymous": a refused attempt by a caller who never authenticated.
-ACTOR_TYPES: frozenset[str] = frozenset({"user", "key", "token", "system", "anonymous"})
+# "anonymous": a refused attempt by a caller who never authenticated; "agent": a swarm
+# agent with the short-lived token its worker minted.
+ACTOR_TYPES: frozenset[str] = frozenset({"user", "key", "token", "system", "anonymous", "agent"})
 
 
 @dataclass(frozen=True)

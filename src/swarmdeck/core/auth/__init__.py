@@ -6,6 +6,7 @@ from swarmdeck.core.auth._keys import KEY_PREFIX, ApiKey, KeyService
 from swarmdeck.core.auth._passwords import MIN_PASSWORD_LENGTH
 from swarmdeck.core.auth._permissions import (
     ACTIONS,
+    AGENT_ROLE,
     BUILTIN_ROLES,
     RESOURCES,
     Permission,
@@ -16,6 +17,8 @@ from swarmdeck.core.auth._principal import SYSTEM, Principal
 from swarmdeck.core.auth._revocations import SessionRevocations
 from swarmdeck.core.auth._roles import ACCESS_TOPIC, RoleService, RoleSpec, RoleView
 from swarmdeck.core.auth._sessions import (
+    AGENT_TOKEN_MAX_TTL_SECONDS,
+    AGENT_TOKEN_PREFIX,
     CSRF_COOKIE,
     CSRF_HEADER,
     SESSION_COOKIE,
@@ -30,6 +33,9 @@ __all__ = [
     "ACCESS_TOPIC",
     "ACTIONS",
     "ADMIN_TOKEN_PRINCIPAL",
+    "AGENT_ROLE",
+    "AGENT_TOKEN_MAX_TTL_SECONDS",
+    "AGENT_TOKEN_PREFIX",
     "BUILTIN_ROLES",
     "CSRF_COOKIE",
     "CSRF_HEADER",

@@ -8,7 +8,7 @@ from swarmdeck.core.auth._keys import KEY_PREFIX, KeyService
 from swarmdeck.core.auth._permissions import Permission, RoleBook
 from swarmdeck.core.auth._principal import Principal
 from swarmdeck.core.auth._revocations import SessionRevocations
-from swarmdeck.core.auth._sessions import AdminTokens, SessionSigner
+from swarmdeck.core.auth._sessions import AGENT_TOKEN_PREFIX, AdminTokens, SessionSigner
 from swarmdeck.core.auth._users import UserService
 from swarmdeck.core.errors import PermissionDenied, Unauthenticated
 
@@ -36,9 +36,12 @@ class Authenticator:
         self.keys = keys
 
     async def from_bearer(self, token: str) -> Principal | None:
-        """An API key (`sdk-...`) or the bootstrap admin token."""
+        """An API key (`sdk-...`), a swarm agent's signed token (`sda-...`), or the bootstrap
+        admin token."""
         if token.startswith(KEY_PREFIX):
             return await self.keys.authenticate(token)
+        if token.startswith(AGENT_TOKEN_PREFIX):
+            return self.signer.verify_agent_token(token)
         if self.admin_tokens.match(token) is not None:
             return Principal(name=ADMIN_TOKEN_PRINCIPAL, role="admin", kind="token")
         return None

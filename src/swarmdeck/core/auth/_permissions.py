@@ -17,6 +17,7 @@ RESOURCES = frozenset(
 )  # fmt: skip
 
 WILDCARD = "*"
+AGENT_ROLE = "agent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,9 @@ BUILTIN_ROLES: Mapping[str, Role] = {
         _grants(
             "swarm:read",
             "swarm:execute",
+            # Who starts runs follows them and may stop them.
+            "run:read",
+            "run:execute:cancel",
             "agent:read",
             "agent:write:scale",
             "agent:write:configure",
@@ -104,6 +108,9 @@ BUILTIN_ROLES: Mapping[str, Role] = {
         inherits=("viewer",),
         builtin=True,
     ),
+    # What a swarm agent's token may do: call models through the gateway and tools through
+    # the bridge. Which tools each agent may use is narrowed by its swarm's definition.
+    AGENT_ROLE: Role(AGENT_ROLE, _grants("model:execute", "mcp-tool:execute"), builtin=True),
 }
 
 

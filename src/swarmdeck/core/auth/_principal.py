@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-PrincipalKind = Literal["user", "key", "token", "system"]
+PrincipalKind = Literal["user", "key", "token", "system", "agent"]
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller: a user, an API key, the bootstrap admin token, or the system."""
+    """An authenticated caller: a user, an API key, the bootstrap admin token, a swarm agent
+    (a short-lived signed token its worker minted), or the system."""
 
     name: str
     role: str

@@ -1,9 +1,13 @@
-"""Signed, expiring session cookies and the bootstrap admin token.
+"""Signed, expiring session cookies, swarm agents' tokens, and the bootstrap admin token.
 
 A session is `base64url(json).base64url(hmac-sha256)` under the server's secret key,
 so any replica can verify it without shared state. It carries a CSRF token that
 cookie-authenticated state changes must echo in a header (double submit, bound to the
 signed session).
+
+An agent token (`sda-...`) has the same shape under a key of its own, so neither can pass
+for the other. Workers hold the secret key too: they mint one for each agent turn, valid
+for minutes, and never store it (not in workflow inputs, not in Temporal's history).
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ import json
 import secrets
 import time
 
+from swarmdeck.core.auth._permissions import AGENT_ROLE
 from swarmdeck.core.auth._principal import Principal
 
 SESSION_COOKIE = "swarmdeck_session"
 CSRF_COOKIE = "swarmdeck_csrf"
 CSRF_HEADER = "x-csrf-token"
 SESSION_TTL_SECONDS = 12 * 3600
+AGENT_TOKEN_PREFIX = "sda-"  # noqa: S105 (a prefix)
+AGENT_TOKEN_MAX_TTL_SECONDS = 3600
 
 
 def _b64(data: bytes) -> str:
@@ -41,9 +48,48 @@ class SessionSigner:
 
     def __init__(self, secret_key: bytes) -> None:
         self._key = hashlib.sha256(b"swarmdeck-session\x00" + secret_key).digest()
+        self._agent_key = hashlib.sha256(b"swarmdeck-agent-token\x00" + secret_key).digest()
 
-    def _sign(self, payload: bytes) -> str:
-        return _b64(hmac.new(self._key, payload, hashlib.sha256).digest())
+    def _sign(self, payload: bytes, key: bytes | None = None) -> str:
+        return _b64(hmac.new(key or self._key, payload, hashlib.sha256).digest())
+
+    def issue_agent_token(self, name: str, *, ttl: float, now: float | None = None) -> str:
+        """A bearer token for a swarm agent (`name`, e.g. `agent:research/planner`) holding
+        the built-in `agent` role for `ttl` seconds (at most an hour)."""
+        if not 0 < ttl <= AGENT_TOKEN_MAX_TTL_SECONDS:
+            raise ValueError(f"an agent token lives 0-{AGENT_TOKEN_MAX_TTL_SECONDS} seconds")
+        claims = {
+            "sub": name,
+            "role": AGENT_ROLE,
+            "exp": int((now or time.time()) + ttl),
+            "jti": secrets.token_urlsafe(12),
+        }
+        payload = json.dumps(claims, separators=(",", ":"), sort_keys=True).encode()
+        return f"{AGENT_TOKEN_PREFIX}{_b64(payload)}.{self._sign(payload, self._agent_key)}"
+
+    def verify_agent_token(self, token: str, *, now: float | None = None) -> Principal | None:
+        """The agent principal of a valid, unexpired agent token, else None."""
+        if not token.startswith(AGENT_TOKEN_PREFIX):
+            return None
+        try:
+            body, signature = token[len(AGENT_TOKEN_PREFIX) :].split(".", 1)
+            payload = _unb64(body)
+        except ValueError:
+            return None
+        if not hmac.compare_digest(self._sign(payload, self._agent_key), signature):
+            return None
+        try:
+            claims = json.loads(payload)
+            current = now or time.time()
+            expires = float(claims["exp"])
+            # A token that claims to live longer than any we issue was not issued by us.
+            if not current < expires <= current + AGENT_TOKEN_MAX_TTL_SECONDS:
+                return None
+            if claims["role"] != AGENT_ROLE or not isinstance(claims["sub"], str):
+                return None
+            return Principal(name=claims["sub"], role=AGENT_ROLE, kind="agent")
+        except (ValueError, KeyError, TypeError):
+            return None
 
     def issue(
         self, principal: Principal, *, binding: str = "", now: float | None = None
