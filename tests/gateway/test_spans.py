@@ -24,6 +24,8 @@ from tests.gateway.conftest import FAKE_KEY
 
 pytestmark = pytest.mark.slow
 TOKEN = "sdt-span-test-token"
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_ID = "00f067aa0ba902b7"
 
 
 async def test_each_call_is_a_chat_span_with_genai_attributes_and_a_sanitised_prompt(
@@ -57,6 +59,7 @@ async def test_each_call_is_a_chat_span_with_genai_attributes_and_a_sanitised_pr
         "SWARMDECK_PORT": str(port),
         "SWARMDECK_ADMIN_TOKEN": TOKEN,
         "SWARMDECK_OTLP_ENDPOINT": endpoint,
+        "SWARMDECK_TEMPORAL_ENABLED": "false",
     }
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "from swarmdeck.cli import main; main()", "serve", env=env,
@@ -75,7 +78,12 @@ async def test_each_call_is_a_chat_span_with_genai_attributes_and_a_sanitised_pr
                 await asyncio.sleep(0.05)
             response = await client.post(
                 "/v1/chat/completions",
-                headers={"x-swarmdeck-swarm": "research", "x-swarmdeck-agent": "planner"},
+                headers={
+                    "x-swarmdeck-swarm": "research",
+                    "x-swarmdeck-agent": "planner",
+                    # the caller's span (an agent turn's): the chat span joins its trace
+                    "traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01",
+                },
                 json={
                     "model": "gpt",
                     "messages": [{"role": "user", "content": "write to vera@example.com today"}],
@@ -95,6 +103,8 @@ async def test_each_call_is_a_chat_span_with_genai_attributes_and_a_sanitised_pr
         for span in ss.spans
     ]
     [chat] = [span for span in spans if span.name == "chat gpt"]
+    assert chat.trace_id.hex() == TRACE_ID
+    assert chat.parent_span_id.hex() == PARENT_ID
     attributes = {a.key: a.value for a in chat.attributes}
     assert attributes["gen_ai.operation.name"].string_value == "chat"
     assert attributes["gen_ai.provider.name"].string_value == "openai"

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
 import orjson
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -171,6 +173,13 @@ class FastPath:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        # A caller's trace (an agent turn's `invoke_agent`, say) continues here. Looked for
+        # first, so a request without one pays no parsing.
+        joined = (
+            otel_context.attach(propagate.extract(_carrier(scope)))
+            if any(name == b"traceparent" for name, _ in scope["headers"])
+            else None
+        )
         try:
             await self._router(scope, receive, tracking_send)
         except HTTPException as exc:
@@ -181,6 +190,13 @@ class FastPath:
             if started:
                 raise
             await _plain_error(500, "internal server error")(scope, receive, send)
+        finally:
+            if joined is not None:
+                otel_context.detach(joined)
+
+
+def _carrier(scope: Scope) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
 
 
 def _plain_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
