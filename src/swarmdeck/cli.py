@@ -216,7 +216,7 @@ async def _serve_worker(settings: Settings, config: FileConfig) -> None:
         loop.add_signal_handler(sig, stopping.set)
     runtime = Runtime.build(settings, config)
     try:
-        await runtime.start()
+        await runtime.start(serving=False)
         ready = asyncio.create_task(runtime.workflows.wait_ready())
         stop = asyncio.create_task(stopping.wait())
         await asyncio.wait({ready, stop}, return_when=asyncio.FIRST_COMPLETED)

@@ -197,8 +197,13 @@ class Runtime:
         live = "redis" if self.settings.redis_url else "in-process"
         return {"database": self.db.dialect, "event-bus": live, "counters": live}
 
-    async def start(self) -> None:
-        """Migrate, connect, and start watching component health."""
+    async def start(self, *, serving: bool = True) -> None:
+        """Migrate, connect, and start watching component health.
+
+        `serving=False` is a `swarmdeck worker`: no HTTP, so no gateway, MCP servers or
+        alert engine (its agents reach those through an API replica); storage, the bus and
+        the workflow worker only.
+        """
         labels = self._labels()
         await self.bus.start()
         await self.status.set("event-bus", "ok", labels["event-bus"])
@@ -209,6 +214,18 @@ class Runtime:
         await self.status.set("counters", "ok", labels["counters"])
         self.instance_id = await self._instance_id()
         await self.roles.load()
+        if serving:
+            await self._start_serving()
+        access = Follower(self.bus, [ACCESS_TOPIC])
+        await access.start()
+        self._access_task = asyncio.create_task(self._watch_access(access), name="access-watch")
+        self._health_task = asyncio.create_task(self._watch_health(), name="health-watch")
+        # Last, so activities find every service up; it connects in the background
+        # (`/readyz` says `workflows: starting` until it has).
+        await self.workflows.start()
+
+    async def _start_serving(self) -> None:
+        """What answering HTTP needs: the gateway and its ledger, the MCP servers, alerts."""
         await self.ledger.start()
         await self.gateway.start()
         self.mcp.instance = self.instance_id
@@ -218,14 +235,7 @@ class Runtime:
         mcp_changes = Follower(self.bus, ["mcp"])
         await mcp_changes.start()
         self._mcp_task = asyncio.create_task(self._watch_mcp(mcp_changes), name="mcp-watch")
-        access = Follower(self.bus, [ACCESS_TOPIC])
-        await access.start()
-        self._access_task = asyncio.create_task(self._watch_access(access), name="access-watch")
-        self._health_task = asyncio.create_task(self._watch_health(), name="health-watch")
         await self.alerts.start()
-        # Last, so activities find every service up; it connects in the background
-        # (`/readyz` says `workflows: starting` until it has).
-        await self.workflows.start()
 
     @contextlib.asynccontextmanager
     async def opened(self) -> AsyncIterator[Runtime]:

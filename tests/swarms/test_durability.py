@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
+from swarmdeck.config import Settings
 from swarmdeck.testing import Fault
 from swarmdeck.workflows.swarm_run import workflow_id
 from tests.swarms.conftest import CLI, PRICE, DeckFactory, eventually
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
-WORKER = Path(__file__).parent / "worker_process.py"
+SWARMDECK = str(Path(sys.executable).with_name("swarmdeck"))
 MODELS = [
     {"name": "gpt", "deployments": [{"provider": "oai", "model": "gpt-4o"}], "price": PRICE},
     {"name": "slow", "deployments": [{"provider": "oai", "model": "slow-model"}], "price": PRICE},
@@ -33,13 +34,22 @@ THREE = {
 }
 
 
-async def start_worker(*args: str) -> asyncio.subprocess.Process:
+async def start_worker(settings: Settings, api_url: str) -> asyncio.subprocess.Process:
+    """`swarmdeck worker`, as a scaled deployment runs it, on the server's data dir (its
+    database and secret key), polling once it says so."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMDECK_")}
+    env |= {
+        "SWARMDECK_DATA_DIR": str(settings.data_dir),
+        "SWARMDECK_TEMPORAL_ADDRESS": str(settings.temporal_address),
+        "SWARMDECK_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        "SWARMDECK_API_URL": api_url,
+    }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(WORKER), *args, stdout=asyncio.subprocess.PIPE
+        SWARMDECK, "worker", env=env, stdout=asyncio.subprocess.PIPE
     )
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), 30)
-    assert line.strip() == b"ready", line
+    assert line.startswith(b"worker connected"), line
     return process
 
 
@@ -52,16 +62,10 @@ async def test_a_run_survives_its_worker_being_killed_without_repeating_turns(
 ) -> None:
     async with deck_factory({"three": THREE}, models=MODELS) as deck:
         settings = deck.server.settings
-        args = (
-            str(settings.temporal_address),
-            deck.swarms.task_queue,
-            deck.server.url,
-            str(settings.data_dir),
-        )
         # The second agent's model call hangs at the provider: the worker dies during it.
         deck.fake.fault(Fault(delay=15, model="slow-model"))
         record = await deck.swarms.start_run(CLI, "three", "relay this", deck.client)
-        first = await start_worker(*args)
+        first = await start_worker(settings, deck.server.url)
         try:
             await eventually(lambda: "slow-model" in upstream_models(deck.fake.requests), within=30)
             done = await deck.swarms.get_run(record.id)
@@ -69,7 +73,7 @@ async def test_a_run_survives_its_worker_being_killed_without_repeating_turns(
         finally:
             os.kill(first.pid, signal.SIGKILL)
             await first.wait()
-        second = await start_worker(*args)
+        second = await start_worker(settings, deck.server.url)
         try:
             handle = deck.client.get_workflow_handle(workflow_id(record.id))
             await asyncio.wait_for(handle.result(), 60)
