@@ -7,7 +7,15 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import audit_verify, cache_quality, gateway, http_get, mcp_bridge, sse_latency
+from bench import (
+    audit_verify,
+    cache_quality,
+    gateway,
+    http_get,
+    mcp_bridge,
+    sse_latency,
+    swarm_spawn,
+)
 from bench._report import console
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
@@ -17,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "cache": lambda _: cache_quality.run(),
     "gateway": lambda args: gateway.run(loadgen=args.loadgen),
     "mcp": lambda _: mcp_bridge.run(),
+    "swarm": lambda _: swarm_spawn.run(),
 }
 ALIASES = {
     sse_latency.NAME: "sse",
@@ -24,6 +33,7 @@ ALIASES = {
     audit_verify.NAME: "audit",
     cache_quality.NAME: "cache",
     "mcp_bridge": "mcp",
+    swarm_spawn.NAME: "swarm",
 }
 
 
