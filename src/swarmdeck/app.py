@@ -25,6 +25,7 @@ from swarmdeck.api import (
     swarms,
     system,
     users,
+    workflows,
     ws,
 )
 from swarmdeck.api.errors import COMMON_ERRORS, install_error_handlers
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, config: FileConfig | None = Non
     install_error_handlers(app)
     for module in (
         system, session, events, ws, users, keys, roles, audit, alerts, costs, budgets, models, mcp,
-        swarms,
+        swarms, workflows,
     ):  # fmt: skip
         app.include_router(module.router, responses=COMMON_ERRORS)
     app.router.routes.extend(gateway.ROUTES)

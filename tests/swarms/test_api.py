@@ -178,10 +178,18 @@ async def test_operators_run_scale_and_cancel_but_do_not_define_swarms(
             assert run["status"] == "cancelled"
             again = await operator.post(f"/api/runs/{run_id}/cancel")
             assert again.status_code == 409
+            # The run as Temporal has it: the Workflows page's list.
+            listed = await operator.get("/api/workflows")
+            assert listed.status_code == 200, listed.text
+            [execution] = [e for e in listed.json()["executions"] if e["swarm_run"] == run_id]
+            assert execution["workflow_type"] == "SwarmRun"
+            assert execution["status"] == "cancelled"
+            assert execution["closed_at"] is not None and execution["ui_url"] is None
         deck.fake.latency = 0
         async with deck.server.as_role("viewer") as viewer:
             assert (await viewer.get("/api/swarms")).status_code == 403
             assert (await viewer.get("/api/runs")).status_code == 403
+            assert (await viewer.get("/api/workflows")).status_code == 403
 
 
 async def _active(client: httpx.AsyncClient, run_id: str) -> list[str] | None:

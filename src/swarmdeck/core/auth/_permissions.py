@@ -95,6 +95,7 @@ BUILTIN_ROLES: Mapping[str, Role] = {
             # Who starts runs follows them and may stop them.
             "run:read",
             "run:execute:cancel",
+            "workflow:read",
             "agent:read",
             "agent:write:scale",
             "agent:write:configure",
