@@ -22,6 +22,7 @@ from typing import Any, Literal
 import anyio
 import httpx
 import httpx2
+from mcp.client.client import Client
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
@@ -39,6 +40,7 @@ from bench._report import console
 from bench._server import _free_port
 
 SERVER_NAME = "time"
+MODERN_PROTOCOL = "2026-07-28"
 TOOL = "get_current_time"
 ARGUMENTS = {"timezone": "UTC"}
 SERVER_COMMAND = [sys.executable, "-m", "mcp_server_time", "--local-timezone", "UTC"]
@@ -50,7 +52,9 @@ MCP_PROXY_VENV = (
     / "swarmdeck-bench/mcp-proxy-venv"
 )
 
-Door = Literal["stdio", "mcp", "rest"]
+Door = Literal["stdio", "mcp", "mcp-2026", "rest"]
+"""`mcp`: the SDK's `ClientSession`, which speaks the 2025-11-25 session protocol; `mcp-2026`:
+its `Client`, which negotiates 2026-07-28 (one exchange per call, no session) when offered."""
 Call = Callable[[], Awaitable[None]]
 
 
@@ -122,6 +126,24 @@ async def connect(target: Target) -> AsyncIterator[Call]:
             yield rest_call
         return
     async with contextlib.AsyncExitStack() as stack:
+        if target.door == "mcp-2026":
+            http = await stack.enter_async_context(
+                httpx2.AsyncClient(headers=headers, timeout=timeout)
+            )
+            client = await stack.enter_async_context(
+                Client(streamable_http_client(target.url, http_client=http), mode="auto")
+            )
+            if client.protocol_version != MODERN_PROTOCOL:
+                raise CallFailed(f"negotiated {client.protocol_version}, not {MODERN_PROTOCOL}")
+
+            async def client_call() -> None:
+                with anyio.fail_after(CALL_TIMEOUT):
+                    result = await client.call_tool(target.tool, ARGUMENTS)
+                if (error := _result_error(result)) is not None:
+                    raise CallFailed(error)
+
+            yield client_call
+            return
         if target.door == "stdio":
             server = StdioServerParameters(command=SERVER_COMMAND[0], args=SERVER_COMMAND[1:])
             read, write = await stack.enter_async_context(stdio_client(server))
@@ -194,8 +216,9 @@ def mcp_door_missing(url: str, headers: dict[str, str]) -> str | None:
 
 
 @contextlib.contextmanager
-def swarmdeck_targets() -> Iterator[tuple[Target, Target]]:
-    """`swarmdeck serve` with only the `time` server configured: its `/mcp` and REST doors."""
+def swarmdeck_targets() -> Iterator[tuple[Target, ...]]:
+    """`swarmdeck serve` with only the `time` server configured: `/mcp` under both protocol
+    eras, and the REST door."""
     command, *args = SERVER_COMMAND
     config = {"mcp_servers": {SERVER_NAME: {"command": command, "args": args}}}
     with swarmdeck(config) as served:
@@ -212,6 +235,13 @@ def swarmdeck_targets() -> Iterator[tuple[Target, Target]]:
             Target(
                 name="swarmdeck /mcp",
                 door="mcp",
+                tool=f"{SERVER_NAME}__{TOOL}",
+                url=f"{served.admin_url}/mcp",
+                **common,
+            ),
+            Target(
+                name="swarmdeck /mcp 2026",
+                door="mcp-2026",
                 tool=f"{SERVER_NAME}__{TOOL}",
                 url=f"{served.admin_url}/mcp",
                 **common,
@@ -246,7 +276,7 @@ def venv_version(package: str) -> str | None:
 
 
 @contextlib.contextmanager
-def mcp_proxy() -> Iterator[Target]:
+def mcp_proxy() -> Iterator[tuple[Target, ...]]:
     """`mcp-proxy` serving the same stdio server over streamable HTTP, its defaults otherwise."""
     executable = ensure_mcp_proxy()
     port = _free_port()
@@ -260,12 +290,14 @@ def mcp_proxy() -> Iterator[Target]:
         process = _spawn(command, dict(os.environ), log)
         try:
             _wait_http(process, f"{url}/status", log, {200})
-            yield Target(
-                name="mcp-proxy",
-                door="mcp",
-                tool=TOOL,
-                url=f"{url}/mcp/",  # a Starlette mount: /mcp would redirect
-                pids=lambda: _tree(process.pid),
+            common: dict[str, Any] = {
+                "tool": TOOL,
+                "url": f"{url}/mcp/",  # a Starlette mount: /mcp would redirect
+                "pids": lambda: _tree(process.pid),
+            }
+            yield (
+                Target(name="mcp-proxy", door="mcp", **common),
+                Target(name="mcp-proxy 2026", door="mcp-2026", **common),
             )
         finally:
             if process.poll() is not None:

@@ -96,7 +96,7 @@ def _reachable(targets: list[Target], skipped: dict[str, str]) -> list[Target]:
     kept = []
     for target in targets:
         reason: str | None = None
-        if target.door == "mcp" and target.name.startswith("swarmdeck"):
+        if target.door in ("mcp", "mcp-2026") and target.name.startswith("swarmdeck"):
             reason = mcp_door_missing(target.url, dict(target.headers))
         reason = reason or uvloop.run(_probe(target))
         if reason is None:
@@ -289,7 +289,7 @@ def _measure(skipped: dict[str, str]) -> dict[str, Any]:
             targets.extend(doors)
         proxy = stack.enter_context(_optional("mcp-proxy", skipped, mcp_proxy))
         if proxy is not None:
-            targets.append(proxy)
+            targets.extend(proxy)
         targets = _reachable(targets, skipped)
         if DIRECT not in targets:
             raise RuntimeError(f"the direct stdio server does not answer: {skipped['direct']}")
@@ -317,29 +317,37 @@ def _measure(skipped: dict[str, str]) -> dict[str, Any]:
     }
 
 
+PEERS = {
+    "swarmdeck /mcp": "mcp-proxy",
+    "swarmdeck /mcp 2026": "mcp-proxy 2026",
+    "swarmdeck REST": "mcp-proxy",
+}
+"""Each SwarmDeck door against mcp-proxy spoken to the same way (REST: its nearest)."""
+
+
 def _ratios(figures: dict[str, Any]) -> dict[str, Any]:
-    """SwarmDeck's doors against mcp-proxy: added p50 and calls/s."""
+    """SwarmDeck's doors against mcp-proxy: p50, added p50 and calls/s."""
     c1, cn = figures["concurrency_1"], figures[f"concurrency_{CLIENTS}"]
     out: dict[str, Any] = {}
-    if "mcp-proxy" not in c1:
-        return out
-    proxy_added = c1["mcp-proxy"]["added_ms"]["p50"]
-    for name in ("swarmdeck /mcp", "swarmdeck REST"):
+    for name, peer in PEERS.items():
+        if peer not in c1:
+            peer = "mcp-proxy"  # its venv's SDK may not speak 2026-07-28
+        if name not in c1 or peer not in c1:
+            continue
         ratios: dict[str, float | None] = {}
-        if name in c1:
-            added = c1[name]["added_ms"]["p50"]
-            ratios["added_p50"] = added / proxy_added if proxy_added > 0 else None
-            ratios["p50"] = c1[name]["latency_ms"]["p50"] / c1["mcp-proxy"]["latency_ms"]["p50"]
-        if name in cn and "mcp-proxy" in cn and cn["mcp-proxy"]["calls_per_s"]:
-            ratios["calls_per_s"] = cn[name]["calls_per_s"] / cn["mcp-proxy"]["calls_per_s"]
-        if ratios:
-            out[f"{name} vs mcp-proxy"] = ratios
+        peer_added = c1[peer]["added_ms"]["p50"]
+        ratios["added_p50"] = c1[name]["added_ms"]["p50"] / peer_added if peer_added > 0 else None
+        ratios["p50"] = c1[name]["latency_ms"]["p50"] / c1[peer]["latency_ms"]["p50"]
+        if name in cn and peer in cn and cn[peer]["calls_per_s"]:
+            ratios["calls_per_s"] = cn[name]["calls_per_s"] / cn[peer]["calls_per_s"]
+        out[f"{name} vs {peer}"] = ratios
     return out
 
 
 def _targets_met(figures: dict[str, Any]) -> dict[str, Any]:
     c1 = figures["concurrency_1"]
-    door = "swarmdeck /mcp" if "swarmdeck /mcp" in c1 else "swarmdeck REST"
+    doors = [name for name in PEERS if name in c1]
+    door = min(doors, key=lambda name: c1[name]["added_ms"]["p50"]) if doors else "swarmdeck /mcp"
     times = [kill["doors"].get(door, {}).get("seconds") for kill in figures["recovery_after_kill"]]
     return {
         "door": door,
