@@ -51,6 +51,7 @@ async def test_research_runs_costs_by_swarm_scales_to_five_and_the_scale_is_audi
             assert len(run["agents"]) == 3 and len(run["steps"]) == 4
             for step in run["steps"]:
                 assert step["agent"] in ("planner", "researcher")
+                assert step["done"] is True and step["delegations"] == []
                 assert step["duration_ms"] > 0 and step["input_tokens"] > 0
                 assert Decimal(step["cost_usd"]) > 0 and step["output"].startswith("echo:")
             assert Decimal(run["cost_usd"]) == sum(Decimal(s["cost_usd"]) for s in run["steps"])
@@ -178,10 +179,16 @@ async def test_operators_run_scale_and_cancel_but_do_not_define_swarms(
             assert run["status"] == "cancelled"
             again = await operator.post(f"/api/runs/{run_id}/cancel")
             assert again.status_code == 409
-            # The run as Temporal has it: the Workflows page's list.
-            listed = await operator.get("/api/workflows")
-            assert listed.status_code == 200, listed.text
-            [execution] = [e for e in listed.json()["executions"] if e["swarm_run"] == run_id]
+
+            # The run as Temporal has it: the Workflows page's list. Temporal's visibility
+            # store catches up with an execution's end a moment after it.
+            async def closed_execution() -> dict[str, Any] | None:
+                listed = await operator.get("/api/workflows")
+                assert listed.status_code == 200, listed.text
+                [found] = [e for e in listed.json()["executions"] if e["swarm_run"] == run_id]
+                return found if found["status"] != "running" else None
+
+            execution = await eventually(closed_execution)
             assert execution["workflow_type"] == "SwarmRun"
             assert execution["status"] == "cancelled"
             assert execution["closed_at"] is not None and execution["ui_url"] is None

@@ -150,6 +150,7 @@ async def test_agents_call_their_mcp_tools_through_the_bridge(deck_factory: Deck
         await eventually(
             lambda: any(s.state == "healthy" for s in deck.runtime.mcp.servers()), within=30
         )
+        runs_topic = await deck.runtime.bus.subscribe(["runs"])
         run = await run_to_end(deck, "clocks", "please call time__get_current_time")
         requests = chat_requests(deck)
         records, _ = await eventually(
@@ -164,6 +165,17 @@ async def test_agents_call_their_mcp_tools_through_the_bridge(deck_factory: Deck
     assert tool_message["tool_call_id"] == first.tool_calls[0]["id"]
     assert records[0].resource_id == "time__get_current_time"
     assert (records[0].actor.type, records[0].actor.name) == ("agent", "agent:clocks/clock")
+    assert first.tool_calls[0]["started_at"] is not None
+    # The live graph's "calling tool": the call announced as it starts and as it ends.
+    calls = []
+    while not runs_topic.queue.empty():
+        event = runs_topic.queue.get_nowait()
+        if event is not None and event.type == "step.tool_call":
+            calls.append((event.data["tool"], event.data["phase"], event.data.get("ok")))
+    assert calls == [
+        ("time__get_current_time", "started", None),
+        ("time__get_current_time", "finished", first.tool_calls[0]["ok"]),
+    ]
 
 
 async def test_budget_stops_a_run_once_its_spend_reaches_it(deck_factory: DeckFactory) -> None:

@@ -123,6 +123,10 @@ class StepOut(BaseModel):
     cost_usd: Usd
     output: str | None
     tool_calls: list[dict[str, Any]]
+    done: bool = Field(description="the agent answered (rather than calling tools or delegating)")
+    delegations: list[str | None] = Field(
+        description="workers a supervisor's turn delegated to (null: all of them)"
+    )
 
     @classmethod
     def of(cls, step: StepRecord) -> StepOut:
@@ -141,6 +145,8 @@ class StepOut(BaseModel):
             cost_usd=str(step.cost_usd),
             output=step.output,
             tool_calls=step.tool_calls,
+            done=bool(step.result.get("done", True)),
+            delegations=[d.get("worker") for d in step.result.get("delegations", ())],
         )
 
 

@@ -14,7 +14,7 @@ import functools
 import json
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import TracebackType
@@ -27,6 +27,7 @@ from openai import AsyncOpenAI
 from opentelemetry import propagate
 
 from swarmdeck.config import Settings
+from swarmdeck.core.models import utcnow
 
 SWARM_HEADER = "x-swarmdeck-swarm"
 AGENT_HEADER = "x-swarmdeck-agent"
@@ -87,6 +88,8 @@ class ToolCallRecord:
     ok: bool
     duration_ms: float
     error: str | None = None
+    started_at: str | None = None
+    """ISO 8601 UTC, for the run's timeline."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +99,12 @@ class ToolCallRecord:
             "ok": self.ok,
             "duration_ms": round(self.duration_ms, 3),
             "error": self.error,
+            "started_at": self.started_at,
         }
+
+
+ToolCallListener = Callable[[str, ToolCallRecord | None], Awaitable[None]]
+"""Hears a tool call start (the tool's name, None) and end (its name, its record)."""
 
 
 @dataclass(frozen=True)
@@ -239,9 +247,11 @@ class AgentSession:
         messages: Sequence[Mapping[str, Any]],
         tools: Sequence[ToolSpec] = (),
         functions: Sequence[dict[str, Any]] = (),
+        on_tool_call: ToolCallListener | None = None,
     ) -> Turn:
         """One chat completion offering `tools` (executed here through the bridge) and
-        `functions` (returned as `pending` for the caller to handle)."""
+        `functions` (returned as `pending` for the caller to handle). `on_tool_call` hears
+        each tool call begin and end."""
         offered = [tool.as_function() for tool in tools] + list(functions)
         extra: dict[str, Any] = {"tools": offered} if offered else {}
         try:
@@ -281,23 +291,27 @@ class AgentSession:
             if call.function.name in handled_by_caller and problem is None:
                 pending.append(PendingCall(call.id, call.function.name, arguments))
                 continue
-            started = time.perf_counter()
+            started, started_at = time.perf_counter(), utcnow().isoformat()
+            if on_tool_call is not None:
+                await on_tool_call(call.function.name, None)
             if problem is not None:
                 content, ok = f"error: {problem}", False
             elif call.function.name not in by_name:
                 content, ok = f"error: tool {call.function.name!r} is not available", False
             else:
                 content, ok = await self.call_tool(call.function.name, arguments)
-            records.append(
-                ToolCallRecord(
-                    id=call.id,
-                    name=call.function.name,
-                    arguments=arguments,
-                    ok=ok,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                    error=None if ok else content,
-                )
+            record = ToolCallRecord(
+                id=call.id,
+                name=call.function.name,
+                arguments=arguments,
+                ok=ok,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                error=None if ok else content,
+                started_at=started_at,
             )
+            records.append(record)
+            if on_tool_call is not None:
+                await on_tool_call(call.function.name, record)
             appended.append({"role": "tool", "tool_call_id": call.id, "content": content})
         usage = completion.usage
         return Turn(

@@ -33,7 +33,14 @@ from swarmdeck.core.bus import EventBus
 from swarmdeck.core.db import Database
 from swarmdeck.core.models import utcnow
 from swarmdeck.core.telemetry import meter, tracer
-from swarmdeck.swarms.agent import AgentError, AgentSession, PendingCall, api_base_url
+from swarmdeck.swarms.agent import (
+    AgentError,
+    AgentSession,
+    PendingCall,
+    ToolCallListener,
+    ToolCallRecord,
+    api_base_url,
+)
 from swarmdeck.swarms.plan import AgentInstance
 from swarmdeck.swarms.prompts import DELEGATE, delegate_function
 from swarmdeck.swarms.runs import RunStatus, RunStore, StepRecord
@@ -228,6 +235,7 @@ class AgentActivities:
                         messages=turn.messages,
                         tools=tools,
                         functions=functions,
+                        on_tool_call=self._tool_call_announcer(turn),
                     )
             except AgentError as exc:
                 self._turns.add(1, {**labels, "outcome": "error"})
@@ -374,6 +382,24 @@ class AgentActivities:
                 "error": record.error,
             },
         )
+
+    def _tool_call_announcer(self, turn: TurnInput) -> ToolCallListener:
+        """`step.tool_call` events as a turn's tool calls begin and end (the live graph's
+        "calling tool")."""
+
+        async def announce(tool: str, record: ToolCallRecord | None) -> None:
+            event: dict[str, Any] = {**_step_event(turn), "tool": tool}
+            if record is None:
+                event["phase"] = "started"
+            else:
+                event |= {
+                    "phase": "finished",
+                    "ok": record.ok,
+                    "duration_ms": round(record.duration_ms, 3),
+                }
+            await self._publish("step.tool_call", event)
+
+        return announce
 
     async def _publish(self, type_: str, data: dict[str, Any]) -> None:
         await self._bus.publish(RUNS_TOPIC, type_, data)
