@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +53,10 @@ def _free_port() -> int:
         return port
 
 
-def _server_env(data_dir: Path, token: str) -> dict[str, str]:
+def _server_env(data_dir: Path, token: str, extra: Mapping[str, str]) -> dict[str, str]:
     # Only this run's settings: a developer's SWARMDECK_* variables must not leak into the server.
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMDECK_")}
+    env.update(extra)
     env["SWARMDECK_DATA_DIR"] = str(data_dir)
     env["SWARMDECK_ADMIN_TOKEN"] = token
     return env
@@ -90,8 +91,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def serve(root: Path, config_yaml: str | None = None) -> Iterator[LiveServer]:
-    """Run `swarmdeck serve` under `root` (with `config_yaml` as its YAML file) until exit."""
+def serve(
+    root: Path, config_yaml: str | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """Run `swarmdeck serve` under `root` (with `config_yaml` as its YAML file and `env`'s
+    settings, e.g. `SWARMDECK_TEMPORAL_UI`) until exit."""
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail(
             f"The dashboard is not built ({WEB_DIST / 'index.html'} is missing). "
@@ -115,7 +119,7 @@ def serve(root: Path, config_yaml: str | None = None) -> Iterator[LiveServer]:
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(swarmdeck), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=_server_env(data_dir, server.admin_token),
+            env=_server_env(data_dir, server.admin_token, env or {}),
             cwd=root,
             stdout=log,
             stderr=subprocess.STDOUT,

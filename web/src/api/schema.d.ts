@@ -758,6 +758,28 @@ export interface paths {
         patch: operations["update_user_api_users__name__patch"];
         trace?: never;
     };
+    "/api/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Workflows
+         * @description The newest Temporal executions in SwarmDeck's namespace, from Temporal itself.
+         *
+         *     503 while workflows are off or Temporal is unreachable.
+         */
+        get: operations["list_workflows_api_workflows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1278,6 +1300,53 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** ExecutionOut */
+        ExecutionOut: {
+            /** Closed At */
+            closed_at: string | null;
+            /** History Length */
+            history_length: number;
+            /**
+             * Run Id
+             * @description Temporal's run id of this execution
+             */
+            run_id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out";
+            /**
+             * Swarm Run
+             * @description the swarm run it executes (`/api/runs/{id}`)
+             */
+            swarm_run: string | null;
+            /** Task Queue */
+            task_queue: string;
+            /**
+             * Ui Url
+             * @description in the Temporal Web UI, when one is served
+             */
+            ui_url: string | null;
+            /** Workflow Id */
+            workflow_id: string;
+            /** Workflow Type */
+            workflow_type: string;
+        };
+        /** Executions */
+        Executions: {
+            /** Executions */
+            executions: components["schemas"]["ExecutionOut"][];
+            /** Namespace */
+            namespace: string;
+            /** Temporal Ui */
+            temporal_ui: string | null;
+        };
         /** Health */
         Health: {
             /**
@@ -1565,6 +1634,13 @@ export interface components {
              * @description a run stops past it
              */
             budget_usd?: number | string | null;
+            /**
+             * Compensations
+             * @description MCP tool -> the tool that undoes it: when a run fails or is cancelled, each successful call of a tool named here is undone by calling its undo with the same arguments, newest first
+             */
+            compensations?: {
+                [key: string]: string;
+            };
             /** Name */
             name: string;
             /**
@@ -1869,6 +1945,16 @@ export interface components {
              * @example 0.0125
              */
             cost_usd: string;
+            /**
+             * Delegations
+             * @description workers a supervisor's turn delegated to (null: all of them)
+             */
+            delegations: (string | null)[];
+            /**
+             * Done
+             * @description the agent answered (rather than calling tools or delegating)
+             */
+            done: boolean;
             /** Duration Ms */
             duration_ms: number;
             /**
@@ -1917,6 +2003,13 @@ export interface components {
              * @description a run stops past it
              */
             budget_usd?: number | string | null;
+            /**
+             * Compensations
+             * @description MCP tool -> the tool that undoes it: when a run fails or is cancelled, each successful call of a tool named here is undone by calling its undo with the same arguments, newest first
+             */
+            compensations?: {
+                [key: string]: string;
+            };
             /**
              * Pattern
              * @default sequential
@@ -5689,6 +5782,82 @@ export interface operations {
             };
             /** @description rate limited; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_workflows_api_workflows_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Executions"];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,6 +14,7 @@ import { auditQueryKey } from "../features/audit/queries";
 import { alertsQueryKey, costsQueryKey } from "../features/costs/queries";
 import { gatewayQueryKey } from "../features/gateway/queries";
 import { mcpQueryKey } from "../features/mcp/queries";
+import { runsQueryKey, swarmsQueryKey } from "../features/swarms/queries";
 import type { BusEvent } from "../live/busEvent";
 import { LiveProvider } from "../live/LiveProvider";
 import { dispatchToTopicListeners } from "../live/topicListeners";
@@ -43,6 +44,8 @@ export function AppShell() {
     void queryClient.invalidateQueries({ queryKey: alertsQueryKey });
     void queryClient.invalidateQueries({ queryKey: gatewayQueryKey });
     void queryClient.invalidateQueries({ queryKey: mcpQueryKey });
+    void queryClient.invalidateQueries({ queryKey: swarmsQueryKey });
+    void queryClient.invalidateQueries({ queryKey: runsQueryKey });
   }, [queryClient]);
   const onRefused = useCallback(
     () => void queryClient.invalidateQueries({ queryKey: meQueryKey }),

@@ -9,11 +9,13 @@ import {
   Settings,
   SquareTerminal,
   Waypoints,
+  Workflow,
 } from "lucide-react";
 import { canSeeAccess } from "../features/access/AccessPage";
 import { canSeeCosts } from "../features/costs/CostsPage";
 import { canSeeGateway } from "../features/gateway/GatewayPage";
 import { canSeeMcp } from "../features/mcp/access";
+import { canSeeRuns, canSeeSwarms } from "../features/swarms/access";
 import type { Can } from "../features/auth/permissions";
 
 export interface NavItem {
@@ -29,13 +31,12 @@ export const PRIMARY_NAV: NavItem[] = [
   { label: "Overview", icon: LayoutDashboard, to: "/" },
   { label: "Costs", icon: CircleDollarSign, to: "/costs", allowed: canSeeCosts },
   { label: "Gateway", icon: Waypoints, to: "/gateway", allowed: canSeeGateway },
+  { label: "Swarms", icon: Bot, to: "/swarms", allowed: canSeeSwarms },
+  { label: "Workflows", icon: Workflow, to: "/workflows", allowed: canSeeRuns },
   { label: "MCP", icon: Plug, to: "/tool-servers", allowed: canSeeMcp },
 ];
 
-export const UPCOMING_NAV: NavItem[] = [
-  { label: "Swarms", icon: Bot },
-  { label: "Operations", icon: SquareTerminal },
-];
+export const UPCOMING_NAV: NavItem[] = [{ label: "Operations", icon: SquareTerminal }];
 
 export const FOOTER_NAV: NavItem[] = [
   { label: "Access", icon: KeyRound, to: "/access", allowed: canSeeAccess },

@@ -32,6 +32,19 @@ export const router = createBrowserRouter([
         // Its own chunk: the tool playground and forms only load when the page is opened.
         lazy: async () => ({ Component: (await import("../features/mcp/McpPage")).McpPage }),
       },
+      // The graph library loads with these pages, not with the app.
+      {
+        path: "swarms",
+        lazy: async () => ({ Component: (await import("../features/swarms/SwarmsPage")).SwarmsPage }),
+      },
+      {
+        path: "swarms/:name/runs/:id",
+        lazy: async () => ({ Component: (await import("../features/swarms/RunPage")).RunPage }),
+      },
+      {
+        path: "workflows",
+        lazy: async () => ({ Component: (await import("../features/workflows/WorkflowsPage")).WorkflowsPage }),
+      },
       { path: "settings", element: <SettingsPage /> },
       { path: "audit", element: <AuditPage /> },
       {

@@ -20,3 +20,10 @@ export function toBusEvent(value: unknown): BusEvent | null {
 }
 
 export type BusEventHandler = (event: BusEvent) => void;
+
+/** Order bus event ids, which are `<ms>-<seq>`: by time, then by sequence. */
+export function compareEventIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split("-").map(Number);
+  const [bm = 0, bs = 0] = b.split("-").map(Number);
+  return am - bm || as - bs;
+}

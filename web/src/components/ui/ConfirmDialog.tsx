@@ -6,6 +6,8 @@ interface ConfirmDialogProps {
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The button that closes the dialog without acting ("Cancel" unless the action is itself a cancel). */
+  dismissLabel?: string;
   onConfirm: () => void;
   onClose: () => void;
   pending?: boolean;
@@ -13,14 +15,14 @@ interface ConfirmDialogProps {
 }
 
 /** "Are you sure?" for destructive actions; the confirm button is red and says what it does. */
-export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClose, pending, error }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, children, confirmLabel, dismissLabel = "Cancel", onConfirm, onClose, pending, error }: ConfirmDialogProps) {
   return (
     <Dialog
       title={title}
       onClose={onClose}
       footer={
         <>
-          <Button onClick={onClose}>Cancel</Button>
+          <Button onClick={onClose}>{dismissLabel}</Button>
           <Button variant="danger" onClick={onConfirm} loading={pending}>
             {confirmLabel}
           </Button>

@@ -2,12 +2,12 @@
 // any front door, seeded from the bus's recent history.
 import { useEffect, useState } from "react";
 import { api } from "../../api/client";
-import { type BusEvent, toBusEvent } from "../../live/busEvent";
+import { type BusEvent, compareEventIds, toBusEvent } from "../../live/busEvent";
 import { useTopicEvents } from "../../live/topicListeners";
 import { toDate } from "../../lib/format";
 import { MCP_TOPIC } from "./liveMcp";
 import type { ToolCallEvent } from "./types";
-import { useStreamOpenings } from "./useStreamOpenings";
+import { useStreamOpenings } from "../../live/useStreamOpenings";
 
 /** Calls the log keeps, newest first. */
 export const CALL_LOG_LIMIT = 200;
@@ -28,13 +28,6 @@ export function toToolCall(event: BusEvent): ToolCallEvent | null {
     duration_ms: typeof c.duration_ms === "number" ? c.duration_ms : 0,
     actor: typeof c.actor === "string" ? c.actor : "",
   };
-}
-
-/** Bus event ids are `<ms>-<seq>`: ordered by time, then by sequence. */
-function compareIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split("-").map(Number);
-  const [bm = 0, bs = 0] = b.split("-").map(Number);
-  return am - bm || as - bs;
 }
 
 function mergeNewest(into: ToolCallEvent[], added: ToolCallEvent[]): ToolCallEvent[] {
@@ -69,7 +62,7 @@ export function useToolCallLog(): { calls: ToolCallEvent[]; seeded: boolean } {
           const known = new Set(shown.map((c) => c.id));
           const missing = past.filter((c) => !known.has(c.id));
           if (missing.length === 0) return shown;
-          return [...shown, ...missing].sort((a, b) => compareIds(b.id, a.id)).slice(0, CALL_LOG_LIMIT);
+          return [...shown, ...missing].sort((a, b) => compareEventIds(b.id, a.id)).slice(0, CALL_LOG_LIMIT);
         });
       })
       .catch(() => undefined) // History is a nicety: the live stream still fills the log.

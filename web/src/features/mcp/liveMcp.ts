@@ -9,7 +9,7 @@ import type { BusEvent } from "../../live/busEvent";
 import { useTopicEvents } from "../../live/topicListeners";
 import { applyServerEvent, invalidateTools, mcpQueryKey, mcpServersQueryKey } from "./queries";
 import type { McpServer } from "./types";
-import { useStreamOpenings } from "./useStreamOpenings";
+import { useStreamOpenings } from "../../live/useStreamOpenings";
 
 export const MCP_TOPIC = "mcp";
 /** Tool-list changes closer together than this cause one refetch. */

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import { useConnectionStore } from "../../live/connectionStore";
+import { useConnectionStore } from "./connectionStore";
 
 /**
  * A number that changes each time the event stream opens while the component is mounted (an
