@@ -1,7 +1,8 @@
 """The Swarms, run and Workflows pages in Chromium against a server that runs swarms for real:
 its embedded Temporal dev server (with its Web UI), agents whose model is the fake provider
-(a second per answer, so a turn in flight can be seen), and an MCP tool the workers call.
-A run started from the page lights its graph up live and ends with a timeline row per turn."""
+(a second per answer, so a turn in flight can be seen), and an MCP tool the workers call
+(slow too, so a call in flight can be seen). A run started from the page lights its graph up
+live and ends with a timeline row per turn and per tool call."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from tests.e2e.conftest import ARTIFACTS, LiveServer, serve
 
@@ -26,25 +27,32 @@ pytestmark = pytest.mark.e2e
 FAKE_KEY = "sk-e2e-swarms-fake"
 LATENCY_S = 1.0
 """The fake provider's delay before each answer: how long a turn reads `thinking`."""
+TOOL_S = 1.5
+"""How long `notes__lookup` takes: how long its caller reads `calling tool`."""
 WANDA_PASSWORD = "wanda-correct-horse-42"
 SCREENSHOT_DIRS = (ARTIFACTS, Path(tempfile.gettempdir()) / "swarms-shots")
 TASK = "Survey agent frameworks; call notes__lookup for sources."
 """The fake model asks for a tool it is offered when the text says `call <tool>`."""
 
-NOTES_SERVER = '''
+NOTES_SERVER = f'''
+import asyncio
+
 from mcp.server.mcpserver import MCPServer
 
 server = MCPServer("notes")
 
 
 @server.tool()
-def lookup(topic: str = "agent swarms") -> str:
-    """The team's notes on a topic."""
-    return f"notes on {topic}: three sources"
+async def lookup(topic: str = "agent swarms") -> str:
+    """The team's notes on a topic (they take a while to find)."""
+    await asyncio.sleep({TOOL_S})
+    return f"notes on {{topic}}: three sources"
 
 
 server.run()
 '''
+COUNCIL_TASK = "Weigh the options; call delegate first, then call notes__lookup."
+"""The chair is offered `delegate` only, its members `notes__lookup` only: each calls its own."""
 
 # Every state each graph node takes from now on, in order, keyed `instance/role`; a state
 # that lasts less than a poll is still seen. And a marker a reload would wipe out.
@@ -84,7 +92,8 @@ WATCH_STEPS = """() => {
 
 def swarms_yaml(provider_url: str, notes_server: Path) -> str:
     """Alias `gpt` on the fake provider; the `notes` MCP server; three swarms, one per
-    pattern. `research`'s workers call `notes__lookup`, then answer on their last turn."""
+    pattern. `research`'s workers and `council`'s members may call `notes__lookup`, and
+    answer on their last turn."""
     config: dict[str, Any] = {
         "providers": {
             "oai": {"type": "openai", "base_url": f"{provider_url}/v1", "api_key": FAKE_KEY}
@@ -124,7 +133,13 @@ def swarms_yaml(provider_url: str, notes_server: Path) -> str:
                 "pattern": "supervisor",
                 "agents": [
                     {"name": "chair", "model": "gpt", "max_turns": 2},
-                    {"name": "member", "model": "gpt", "replicas": 3},
+                    {
+                        "name": "member",
+                        "model": "gpt",
+                        "replicas": 3,
+                        "tools": ["notes"],
+                        "max_turns": 2,
+                    },
                 ],
             },
         },
@@ -220,6 +235,18 @@ def wait_for_run(server: LiveServer, run_id: str) -> dict[str, Any]:
     pytest.fail(f"run {run_id} still running after 60s:\n" + server.log_tail())
 
 
+def wait_for_step(server: LiveServer, run_id: str, seq: int) -> None:
+    """Step `seq` of the run is written (its turn has ended)."""
+    deadline = time.monotonic() + 30
+    with admin(server) as client:
+        while time.monotonic() < deadline:
+            run = client.get(f"/api/runs/{run_id}").json()
+            if any(step["seq"] == seq for step in run["steps"]):
+                return
+            time.sleep(0.1)
+    pytest.fail(f"run {run_id} wrote no step {seq} within 30s:\n" + server.log_tail())
+
+
 def log_in_with_token(page: Page, server: LiveServer) -> None:
     page.goto("/login")
     page.get_by_role("button", name="Use an admin token instead").click()
@@ -254,6 +281,32 @@ def node(page: Page, instance: str, role: str) -> Locator:
     )
 
 
+# Each tool call's bar on the timeline, with the bar of the turn it belongs to (the turn row
+# above it): [turn left, turn right, call left, call right] in px.
+TOOL_BARS = """() => {
+  const out = [];
+  let turn = null;
+  for (const row of document.querySelectorAll('[data-testid="run-timeline"] ol > li')) {
+    if (row.dataset.testid === "timeline-step") {
+      turn = row.querySelector('[data-testid="timeline-bar"]').getBoundingClientRect();
+    } else if (row.dataset.testid === "timeline-tool") {
+      const call = row.querySelector('[data-testid="timeline-tool-bar"]').getBoundingClientRect();
+      out.push([turn.left, turn.right, call.left, call.right]);
+    }
+  }
+  return out;
+}"""
+
+
+def assert_tool_calls_sit_inside_their_turns(page: Page) -> None:
+    """A tool call starts once the model has answered (a second into its turn) and ends before
+    the turn does: placed by its own start, not laid against the turn's end."""
+    bars: list[list[float]] = page.evaluate(TOOL_BARS)
+    assert bars, "no tool calls on the timeline"
+    for turn_left, turn_right, call_left, call_right in bars:
+        assert turn_left + 5 < call_left < call_right <= turn_right + 1, bars
+
+
 def test_a_run_started_from_the_swarms_page_lights_its_graph_up_live_and_times_every_turn(
     swarm_page: Page, swarm_server: LiveServer
 ) -> None:
@@ -279,7 +332,13 @@ def test_a_run_started_from_the_swarms_page_lights_its_graph_up_live_and_times_e
     page.get_by_label("Task").fill(TASK)
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.get_by_test_id("swarm-focus-status")).to_have_attribute("data-status", "running")
-    expect(node(page, "researcher.1", "worker")).to_have_attribute("data-state", "thinking")
+    worker = node(page, "researcher.1", "worker")
+    expect(worker).to_have_attribute("data-state", "thinking")
+    # Its first turn calls the (slow) tool: the node says which while the call is in flight.
+    expect(worker).to_have_attribute("data-state", "calling-tool")
+    expect(worker).to_have_attribute("data-tool", "notes__lookup")
+    expect(worker.get_by_test_id("swarm-node-state")).to_have_text("Calling tool notes__lookup")
+    expect(page.get_by_role("list", name="Node states")).to_contain_text("Calling tool")
     screenshot(page, "swarms-mid-run.png")
     expect(page.get_by_test_id("swarm-focus-status")).to_have_attribute(
         "data-status", "completed", timeout=45_000
@@ -301,6 +360,12 @@ def test_a_run_started_from_the_swarms_page_lights_its_graph_up_live_and_times_e
         assert seen[0] == "idle" and seen[-1] == "done", (key, seen)
         assert "thinking" in seen and seen.index("thinking") < seen.index("done"), (key, seen)
         assert "failed" not in seen, (key, seen)
+    # The workers thought, called the tool, and thought again with its result.
+    for key in ("researcher.1/worker", "researcher.2/worker"):
+        seen = states[key]
+        assert "calling-tool" in seen, (key, seen)
+        calling = seen.index("calling-tool")
+        assert "thinking" in seen[:calling] and "thinking" in seen[calling:], (key, seen)
     expect(page.get_by_test_id("run-row").first).to_have_attribute("data-status", "completed")
     screenshot(page, "swarms-after-run.png")
 
@@ -320,6 +385,7 @@ def test_a_run_started_from_the_swarms_page_lights_its_graph_up_live_and_times_e
     expect(tools).to_have_count(2)
     expect(tools.first).to_have_attribute("data-tool", "notes__lookup")
     expect(tools.first).to_have_attribute("data-ok", "true")
+    assert_tool_calls_sit_inside_their_turns(page)
     expect(page.get_by_test_id("run-tile-cost").get_by_test_id("stat-value")).to_have_text(
         re.compile(r"^\$0\.00\d*[1-9]")
     )
@@ -364,10 +430,52 @@ def test_the_run_view_follows_a_run_live_and_its_cancel_button_stops_it(
     assert wait_for_run(swarm_server, run_id)["status"] == "cancelled"
 
 
-def test_the_workflows_page_lists_runs_of_every_swarm_and_opens_the_temporal_ui(
+def test_a_run_view_opened_mid_run_shows_who_waits_and_which_tool_is_in_flight(
     swarm_page: Page, swarm_server: LiveServer
 ) -> None:
-    run_id = start_run(swarm_server, "council", "Weigh the options; call delegate first.")
+    page = swarm_page
+    log_in_with_token(page, swarm_server)
+
+    # The ended turns' `done` and `delegations` must come from the API: the event history the
+    # page starts from loses its `step.completed` events (as an evicted history would).
+    def without_ended_turns(route: Route) -> None:
+        response = route.fetch()
+        events = [e for e in response.json() if e.get("type") != "step.completed"]
+        route.fulfill(response=response, json=events)
+
+    page.route("**/api/events/recent?*", without_ended_turns)
+    run_id = start_run(swarm_server, "council", COUNCIL_TASK)
+    wait_for_step(swarm_server, run_id, 1)  # the chair has delegated to every member
+    page.goto(f"/swarms/council/runs/{run_id}")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "running")
+    chair = node(page, "chair", "supervisor")
+    expect(chair).to_have_attribute("data-state", "waiting")
+    expect(chair).to_have_attribute("data-waiting-for", "member.1 member.2 member.3")
+    calling = page.locator('[data-testid="swarm-node"][data-state="calling-tool"]')
+    expect(calling.first).to_have_attribute("data-tool", "notes__lookup")
+    in_flight = page.locator('[data-testid="timeline-tool"][data-state="running"]')
+    expect(in_flight.first).to_have_attribute("data-tool", "notes__lookup")
+    screenshot(page, "run-view-mid-run.png")
+
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-status", "completed", timeout=30_000
+    )
+    expect(chair).to_have_attribute("data-state", "done")
+    # The chair's two turns around two turns per member: the tool call, then the answer.
+    steps = page.get_by_test_id("timeline-step")
+    expect(steps).to_have_count(8)
+    expect(page.locator('[data-testid="timeline-tool"][data-state="ok"]')).to_have_count(3)
+    assert_tool_calls_sit_inside_their_turns(page)
+    steps.first.get_by_role("button").click()
+    expect(page.get_by_test_id("timeline-step-details")).to_contain_text(
+        "Delegated to every worker"
+    )
+
+
+def test_the_workflows_page_lists_temporal_executions_with_their_run_and_temporal_ui_links(
+    swarm_page: Page, swarm_server: LiveServer
+) -> None:
+    run_id = start_run(swarm_server, "council", COUNCIL_TASK)
     run = wait_for_run(swarm_server, run_id)
     assert run["status"] == "completed", run["error"]
     page = swarm_page
@@ -375,17 +483,30 @@ def test_the_workflows_page_lists_runs_of_every_swarm_and_opens_the_temporal_ui(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Workflows").click()
     expect(page).to_have_url(re.compile(r"/workflows$"))
 
-    row = page.locator(f'[data-testid="run-row"][data-run="{run_id}"]')
+    # Its execution as Temporal reports it, with our side of it: the swarm and the task.
+    row = page.locator(f'[data-testid="execution-row"][data-run="{run_id}"]')
+    expect(row).to_have_attribute("data-workflow", f"swarm-run-{run_id}")
     expect(row).to_have_attribute("data-status", "completed")
+    expect(row).to_contain_text("SwarmRun")
     expect(row).to_contain_text("council")
     expect(row).to_contain_text("Weigh the options")
 
-    # The embedded dev server's Web UI, in a new tab; it answers.
-    link = page.get_by_test_id("temporal-ui-link")
-    expect(link).to_have_attribute("target", "_blank")
-    href = link.get_attribute("href")
-    assert href is not None and re.fullmatch(r"http://127\.0\.0\.1:\d+/?", href), href
+    # Its page in the embedded dev server's Web UI, in a new tab; it answers.
+    deep_link = row.get_by_test_id("execution-ui-link")
+    expect(deep_link).to_have_attribute("target", "_blank")
+    href = deep_link.get_attribute("href")
+    assert href is not None and re.fullmatch(
+        rf"http://127\.0\.0\.1:\d+/namespaces/[\w.-]+/workflows/swarm-run-{run_id}/[0-9a-f-]+/history",
+        href,
+    ), href
     assert httpx.get(href, timeout=10.0, follow_redirects=True).status_code == 200
+    # And the Web UI itself from the Temporal card.
+    ui = page.get_by_test_id("temporal-ui-link")
+    expect(ui).to_have_attribute("target", "_blank")
+    ui_href = ui.get_attribute("href")
+    assert ui_href is not None and re.fullmatch(r"http://127\.0\.0\.1:\d+/?", ui_href), ui_href
+    assert href.startswith(ui_href.rstrip("/") + "/"), (href, ui_href)
+    assert httpx.get(ui_href, timeout=10.0, follow_redirects=True).status_code == 200
     expect(page.get_by_test_id("temporal-ui-hint")).to_have_count(0)
 
     page.get_by_role("radio", name="Cancelled").click()
@@ -394,11 +515,14 @@ def test_the_workflows_page_lists_runs_of_every_swarm_and_opens_the_temporal_ui(
     expect(row).to_be_visible()
     screenshot(page, "workflows.png")
 
-    row.get_by_role("link", name=re.compile(r"^[0-9a-f]{8}$")).click()
+    row.get_by_test_id("execution-run-link").click()
     expect(page).to_have_url(re.compile(rf"/swarms/council/runs/{run_id}$"))
-    # Supervisor: its two turns around one turn per worker it delegated to.
-    expect(page.get_by_test_id("timeline-step")).to_have_count(5)
+    expect(page.get_by_test_id("timeline-step")).to_have_count(8)
     expect(node(page, "chair", "supervisor")).to_have_attribute("data-state", "done")
+    # A link that knows the run but not its swarm lands there too.
+    page.goto(f"/runs/{run_id}")
+    expect(page).to_have_url(re.compile(rf"/swarms/council/runs/{run_id}$"))
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed")
 
 
 def test_scaling_from_the_page_adds_a_worker_to_the_graph(
@@ -452,6 +576,10 @@ def test_who_may_only_watch_sees_swarms_and_runs_but_no_run_scale_or_cancel(
     page.goto(f"/swarms/pipeline/runs/{run_id}")
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "running")
     expect(page.get_by_role("button", name="Cancel run")).to_have_count(0)
+    # Runs but not Temporal's executions (no workflow:read): the Workflows page lists runs.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Workflows").click()
+    expect(page.locator(f'[data-testid="run-row"][data-run="{run_id}"]')).to_be_visible()
+    expect(page.get_by_test_id("workflow-executions")).to_have_count(0)
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
@@ -464,5 +592,5 @@ def test_who_may_only_watch_sees_swarms_and_runs_but_no_run_scale_or_cancel(
     page.goto("/swarms")
     expect(page.get_by_test_id("not-allowed")).to_contain_text("swarm:read")
     page.goto("/workflows")
-    expect(page.get_by_test_id("not-allowed")).to_contain_text("run:read")
+    expect(page.get_by_test_id("not-allowed")).to_contain_text("workflow:read or run:read")
     wait_for_run(swarm_server, run_id)

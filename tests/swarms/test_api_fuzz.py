@@ -23,5 +23,12 @@ async def test_no_generated_swarm_request_makes_a_server_error(
 ) -> None:
     async with deck_factory({"research": RESEARCH}) as deck:
         await schemathesis(
-            deck.server.url, deck.server.token, tmp_path, "--include-tag", "swarms", examples=40
+            deck.server.url,
+            deck.server.token,
+            tmp_path,
+            "--include-tag",
+            "swarms",
+            "--include-tag",
+            "workflows",
+            examples=40,
         )

@@ -15,7 +15,8 @@ import { canSeeAccess } from "../features/access/AccessPage";
 import { canSeeCosts } from "../features/costs/CostsPage";
 import { canSeeGateway } from "../features/gateway/GatewayPage";
 import { canSeeMcp } from "../features/mcp/access";
-import { canSeeRuns, canSeeSwarms } from "../features/swarms/access";
+import { canSeeSwarms } from "../features/swarms/access";
+import { canSeeWorkflows } from "../features/workflows/access";
 import type { Can } from "../features/auth/permissions";
 
 export interface NavItem {
@@ -32,7 +33,7 @@ export const PRIMARY_NAV: NavItem[] = [
   { label: "Costs", icon: CircleDollarSign, to: "/costs", allowed: canSeeCosts },
   { label: "Gateway", icon: Waypoints, to: "/gateway", allowed: canSeeGateway },
   { label: "Swarms", icon: Bot, to: "/swarms", allowed: canSeeSwarms },
-  { label: "Workflows", icon: Workflow, to: "/workflows", allowed: canSeeRuns },
+  { label: "Workflows", icon: Workflow, to: "/workflows", allowed: canSeeWorkflows },
   { label: "MCP", icon: Plug, to: "/tool-servers", allowed: canSeeMcp },
 ];
 
@@ -54,5 +55,6 @@ export function titleFor(pathname: string): string {
   const all = [...PRIMARY_NAV, ...FOOTER_NAV];
   const match = all.find((item) => item.to && item.to !== "/" && pathname.startsWith(item.to));
   if (match) return match.label;
+  if (pathname.startsWith("/runs/")) return "Swarms"; // on its way to /swarms/{name}/runs/{id}
   return pathname === "/" ? "Overview" : "Not found";
 }

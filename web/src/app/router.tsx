@@ -42,6 +42,10 @@ export const router = createBrowserRouter([
         lazy: async () => ({ Component: (await import("../features/swarms/RunPage")).RunPage }),
       },
       {
+        path: "runs/:id",
+        lazy: async () => ({ Component: (await import("../features/swarms/RunPage")).RunPage }),
+      },
+      {
         path: "workflows",
         lazy: async () => ({ Component: (await import("../features/workflows/WorkflowsPage")).WorkflowsPage }),
       },

@@ -1,9 +1,10 @@
+import type { ReactNode } from "react";
 import { cn } from "../../lib/cn";
 
 interface SegmentedControlProps<T extends string> {
   label: string;
   value: T;
-  options: ReadonlyArray<{ value: T; label: string }>;
+  options: ReadonlyArray<{ value: T; label: ReactNode }>;
   onChange: (value: T) => void;
 }
 

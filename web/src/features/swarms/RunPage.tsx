@@ -1,6 +1,6 @@
 import { ArrowLeft, CircleDollarSign, Clock, Coins, Octagon, SearchX, Workflow } from "lucide-react";
 import { useMemo, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, Navigate, useParams } from "react-router";
 import { describeError, isApiError } from "../../api/client";
 import { Button } from "../../components/ui/Button";
 import { Card, CardHeader } from "../../components/ui/Card";
@@ -22,7 +22,7 @@ import { canSeeRuns, mayCancelRun } from "./access";
 import { formatDuration, formatTokens, shortId, workflowId } from "./format";
 import { layout, nodeStatuses } from "./graph";
 import { useLiveRun, useLiveRuns } from "./liveRuns";
-import { swarmPath } from "./paths";
+import { runPath, swarmPath } from "./paths";
 import { useCancelRun, useRun } from "./queries";
 import { RunStatusBadge } from "./RunStatusBadge";
 import { mergeSteps, runStatusOf } from "./steps";
@@ -210,7 +210,7 @@ function RunView({ run }: { run: Run }) {
 
 function RunLoader() {
   useLiveRuns();
-  const { id } = useParams();
+  const { id, name } = useParams();
   const run = useRun(id);
   if (run.isPending) {
     return (
@@ -246,6 +246,8 @@ function RunLoader() {
       </Card>
     );
   }
+  // `/runs/{id}` (a link that knows the run but not its swarm) settles on the run's own address.
+  if (name !== run.data.swarm) return <Navigate to={runPath(run.data)} replace />;
   return <RunView run={run.data} />;
 }
 

@@ -36,7 +36,9 @@ const AgentNode = memo(function AgentNode({ data }: NodeProps<AgentFlowNode>) {
       data-instance={node.instance}
       data-role={node.role}
       data-state={status.state}
-      title={look.title}
+      data-tool={status.tool}
+      data-waiting-for={status.waitingFor?.join(" ")}
+      title={status.waitingFor?.length ? `Delegated to ${status.waitingFor.join(", ")}; waits for their answers` : look.title}
       style={{ width: NODE_WIDTH, height: NODE_HEIGHT }}
       className={cn("flex flex-col rounded-lg border bg-white px-3 py-2 shadow-xs transition-[border-color,box-shadow]", look.frame)}
     >
@@ -50,14 +52,28 @@ const AgentNode = memo(function AgentNode({ data }: NodeProps<AgentFlowNode>) {
       <p className="truncate text-[11px] text-slate-500" title={`Model alias ${node.model}`}>
         {node.model}
       </p>
-      <div className="mt-auto flex items-center gap-1.5 text-xs">
-        <Icon className={cn("size-3.5 shrink-0", look.text, look.spin && "animate-spin")} aria-hidden="true" />
-        <span data-testid="swarm-node-state" className={cn("font-medium", look.text)}>
-          {look.label}
-        </span>
+      <div className="mt-auto flex min-w-0 items-center gap-1.5 text-xs">
+        <Icon
+          className={cn("size-3.5 shrink-0", look.text, look.spin && "animate-spin", look.pulse && "animate-pulse")}
+          aria-hidden="true"
+        />
+        {status.state === "calling-tool" && status.tool ? (
+          <span
+            data-testid="swarm-node-state"
+            className={cn("min-w-0 truncate font-mono font-medium", look.text)}
+            title={`Calling the tool ${status.tool}`}
+          >
+            <span className="sr-only">Calling tool </span>
+            {status.tool}
+          </span>
+        ) : (
+          <span data-testid="swarm-node-state" className={cn("shrink-0 font-medium", look.text)}>
+            {look.label}
+          </span>
+        )}
         {status.turns > 0 ? (
           <span
-            className="ml-auto truncate text-[11px] text-slate-500 tabular-nums"
+            className="ml-auto shrink-0 text-[11px] text-slate-500 tabular-nums"
             title={`${status.turns} ${status.turns === 1 ? "turn" : "turns"}, ${status.toolCalls} tool ${status.toolCalls === 1 ? "call" : "calls"}, ${exactUsd(status.costUsd)}`}
           >
             {status.turns} {status.turns === 1 ? "turn" : "turns"}
@@ -106,8 +122,9 @@ export function SwarmGraph({ nodes, edges, statuses, sequential, minHeight = 208
   const flowEdges = useMemo<Edge[]>(
     () =>
       edges.map((e) => {
-        // Work flows into a node that is thinking: its edge moves.
-        const live = statuses?.get(e.target)?.state === "thinking";
+        // Work flows into a node whose turn is in flight: its edge moves.
+        const state = statuses?.get(e.target)?.state;
+        const live = state === "thinking" || state === "calling-tool";
         const color = live ? EDGE_LIVE : EDGE_IDLE;
         const marker = { type: MarkerType.ArrowClosed, color, width: 16, height: 16 };
         return {

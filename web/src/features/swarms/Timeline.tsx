@@ -49,20 +49,27 @@ function place(window: Window, from: number, to: number) {
 }
 
 /**
- * Where a turn's tool calls sit: they run one after another once the model has answered, so
- * they are laid back to back ending when the turn ended (the API keeps their durations only).
+ * Where a turn's tool calls sit: from their start, for their duration (one in flight up to
+ * now). Calls stored without a start (before it was kept) are laid back to back ending when
+ * the turn ended, as they run one after another once the model has answered.
  */
-function toolSpans(step: StepView): Array<{ call: ToolCall; from: number; to: number }> {
-  if (step.finishedAt === null) return [];
-  let end = step.finishedAt;
+function toolSpans(step: StepView, now: number): Array<{ call: ToolCall; from: number; to: number }> {
+  const turnStart = step.startedAt ?? step.finishedAt ?? now;
+  let end = step.finishedAt ?? now;
   const spans = [];
   for (const call of [...step.toolCalls].reverse()) {
-    const from = Math.max(end - call.duration_ms, step.startedAt ?? end);
-    spans.push({ call, from, to: end });
+    const duration = call.durationMs ?? Math.max(0, now - (call.startedAt ?? now));
+    const from = call.startedAt ?? Math.max(end - duration, turnStart);
+    spans.push({ call, from, to: from + duration });
     end = from;
   }
   return spans.reverse();
 }
+
+const TOOL_BARS = { ok: "bg-emerald-400", failed: "bg-rose-400", running: "bg-sky-400 animate-pulse" } as const;
+const TOOL_ICONS = { ok: "text-emerald-600", failed: "text-rose-600", running: "text-sky-600" } as const;
+
+const toolState = (call: ToolCall) => (call.ok === null ? "running" : call.ok ? "ok" : "failed");
 
 function StepDetails({ step }: { step: StepView }) {
   return (
@@ -90,6 +97,14 @@ function StepDetails({ step }: { step: StepView }) {
             <dd className="inline font-mono text-slate-800">{formatClock(new Date(step.finishedAt))}</dd>
           </div>
         ) : null}
+        {step.delegations?.length ? (
+          <div>
+            <dt className="inline text-slate-500">Delegated to </dt>
+            <dd className="inline font-mono text-slate-800">
+              {step.delegations.includes(null) ? "every worker" : step.delegations.join(", ")}
+            </dd>
+          </div>
+        ) : null}
         {step.inputTokens !== null ? (
           <div>
             <dt className="inline text-slate-500">Tokens </dt>
@@ -105,9 +120,10 @@ function StepDetails({ step }: { step: StepView }) {
       {step.toolCalls.length > 0 ? (
         <ul className="space-y-1">
           {step.toolCalls.map((call) => (
-            <li key={call.id} className="font-mono text-[11px] break-all text-slate-700">
-              <span className={call.ok ? "text-emerald-700" : "text-rose-700"}>{call.name}</span>
-              <span className="text-slate-500">({compactJson(call.arguments)})</span>
+            <li key={call.key} className="font-mono text-[11px] break-all text-slate-700">
+              <span className={call.ok === null ? "text-sky-700" : call.ok ? "text-emerald-700" : "text-rose-700"}>{call.name}</span>
+              <span className="text-slate-500">({call.arguments === undefined ? "…" : compactJson(call.arguments)})</span>
+              {call.startedAt !== null ? <span className="text-slate-400"> at {formatClock(new Date(call.startedAt))}</span> : null}
               {call.error ? <span className="text-rose-600"> → {call.error}</span> : null}
             </li>
           ))}
@@ -178,24 +194,36 @@ function StepRow({ step, window, now, open, onToggle }: { step: StepView; window
           {step.costUsd === null ? "—" : formatUsd(step.costUsd)}
         </span>
       </li>
-      {toolSpans(step).map(({ call, from: start, to: end }) => (
-        <li key={call.id} data-testid="timeline-tool" data-tool={call.name} data-ok={call.ok} className={cn(GRID, "px-5 py-1")}>
-          <span className="flex min-w-0 items-center gap-1.5 pl-9 text-[11px]" title={call.error ?? undefined}>
-            <Wrench className={cn("size-3 shrink-0", call.ok ? "text-emerald-600" : "text-rose-600")} aria-hidden="true" />
-            <span className="truncate font-mono text-slate-700">{call.name}</span>
-          </span>
-          <div className="relative h-3">
-            <div
-              className={cn("absolute inset-y-0 rounded-sm", call.ok ? "bg-emerald-400" : "bg-rose-400")}
-              style={place(window, start, end)}
-              title={`${call.name}: ${formatDuration(call.duration_ms)}${call.ok ? "" : " (failed)"}`}
-            />
-          </div>
-          <span className="text-right text-[11px] text-slate-500 tabular-nums">{formatDuration(call.duration_ms)}</span>
-          <span />
-          <span />
-        </li>
-      ))}
+      {toolSpans(step, now).map(({ call, from: start, to: end }) => {
+        const state = toolState(call);
+        const took = formatDuration(end - start);
+        return (
+          <li
+            key={call.key}
+            data-testid="timeline-tool"
+            data-tool={call.name}
+            data-ok={call.ok ?? undefined}
+            data-state={state}
+            className={cn(GRID, "px-5 py-1")}
+          >
+            <span className="flex min-w-0 items-center gap-1.5 pl-9 text-[11px]" title={call.error ?? undefined}>
+              <Wrench className={cn("size-3 shrink-0", TOOL_ICONS[state])} aria-hidden="true" />
+              <span className="truncate font-mono text-slate-700">{call.name}</span>
+            </span>
+            <div className="relative h-3">
+              <div
+                data-testid="timeline-tool-bar"
+                className={cn("absolute inset-y-0 rounded-sm", TOOL_BARS[state])}
+                style={place(window, start, end)}
+                title={`${call.name}: ${state === "running" ? "in flight for " : ""}${took}${state === "failed" ? " (failed)" : ""}`}
+              />
+            </div>
+            <span className="text-right text-[11px] text-slate-500 tabular-nums">{took}</span>
+            <span />
+            <span />
+          </li>
+        );
+      })}
       {open ? (
         <li>
           <StepDetails step={step} />

@@ -5,10 +5,10 @@ import type { StepView } from "./steps";
 import type { AgentInstance, RunStatus, SwarmPattern } from "./types";
 
 /**
- * What an agent is doing. There is no `calling tool`: a turn's tool calls run inside it and
- * the `runs` topic announces none of them, so a turn reads `thinking` until it ends.
+ * What an agent is doing. A turn in flight is `thinking` (the model call) or `calling-tool`
+ * (between a `step.tool_call` started and finished), then thinking again until it ends.
  */
-export type NodeState = "idle" | "thinking" | "waiting" | "done" | "failed" | "cancelled";
+export type NodeState = "idle" | "thinking" | "calling-tool" | "waiting" | "done" | "failed" | "cancelled";
 
 export interface GraphNode {
   id: string;
@@ -33,6 +33,10 @@ export interface GraphEdge {
 
 export interface NodeStatus {
   state: NodeState;
+  /** The tool it is calling, in `calling-tool`. */
+  tool?: string;
+  /** The workers it delegated to, in `waiting`. */
+  waitingFor?: string[];
   turns: number;
   costUsd: string;
   toolCalls: number;
@@ -108,7 +112,7 @@ export function layout(pattern: SwarmPattern | string, instances: AgentInstance[
 function stateOfLast(last: StepView, runStatus: RunStatus): NodeState {
   switch (last.status) {
     case "running":
-      return "thinking";
+      return last.activeTool === null ? "thinking" : "calling-tool";
     case "failed":
       return "failed";
     case "cancelled":
@@ -119,6 +123,13 @@ function stateOfLast(last: StepView, runStatus: RunStatus): NodeState {
       // has had its tools called and is about to think again.
       return last.delegations?.length ? "waiting" : "thinking";
   }
+}
+
+/** The worker instances a supervisor's delegations name (null: every worker), in graph order. */
+export function delegatedTo(delegations: readonly (string | null)[], nodes: GraphNode[]): string[] {
+  const workers = nodes.filter((n) => n.role === "worker").map((n) => n.instance);
+  if (delegations.includes(null)) return workers;
+  return workers.filter((w) => delegations.includes(w));
 }
 
 /**
@@ -136,8 +147,11 @@ export function nodeStatuses(
   for (const n of nodes) {
     const mine = steps.filter((s) => s.instance === n.instance && s.role === n.role);
     const last = mine.at(-1);
+    const state = last ? stateOfLast(last, runStatus) : "idle";
     statuses.set(n.id, {
-      state: last ? stateOfLast(last, runStatus) : "idle",
+      state,
+      ...(state === "calling-tool" && last?.activeTool ? { tool: last.activeTool } : {}),
+      ...(state === "waiting" && last?.delegations ? { waitingFor: delegatedTo(last.delegations, nodes) } : {}),
       turns: mine.length,
       costUsd: mine.reduce((sum, s) => addUsd(sum, s.costUsd), "0"),
       toolCalls: mine.reduce((sum, s) => sum + s.toolCallCount, 0),

@@ -2,9 +2,10 @@
 // store (runEvents.ts) that the graph and the timeline read for turns in flight; they also
 // refetch what they change: the run (its steps, totals), the run lists, the swarms.
 import { type QueryClient, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useLayoutEffect, useRef } from "react";
+import { useEffect, useRef } from "react";
 import { create } from "zustand";
 import { api } from "../../api/client";
+import { useThrottled } from "../../lib/useThrottled";
 import { type BusEvent, toBusEvent } from "../../live/busEvent";
 import { useTopicEvents } from "../../live/topicListeners";
 import { useStreamOpenings } from "../../live/useStreamOpenings";
@@ -50,22 +51,6 @@ async function seedFromHistory(signal: AbortSignal): Promise<void> {
   useLiveRunStore.getState().apply(events.reverse()); // oldest first from the server
 }
 
-function useThrottled(run: () => void, ms: number): () => void {
-  const timer = useRef<number | undefined>(undefined);
-  const latest = useRef(run);
-  useLayoutEffect(() => {
-    latest.current = run;
-  });
-  useEffect(() => () => window.clearTimeout(timer.current), []);
-  return () => {
-    if (timer.current !== undefined) return;
-    timer.current = window.setTimeout(() => {
-      timer.current = undefined;
-      latest.current();
-    }, ms);
-  };
-}
-
 function refetchRun(queryClient: QueryClient, id: string): void {
   void queryClient.invalidateQueries({ queryKey: runQueryKey(id) });
 }
@@ -103,6 +88,7 @@ export function useLiveRuns(): void {
         refreshLists(); // the run's totals grew
         return;
       case "step.started":
+      case "step.tool_call":
       case "step.failed":
         return; // in the store; the REST API has nothing new until the step is written
       default:

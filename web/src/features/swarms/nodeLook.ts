@@ -1,4 +1,4 @@
-import { Ban, CircleCheck, CircleDashed, CircleX, Hourglass, LoaderCircle, type LucideIcon } from "lucide-react";
+import { Ban, CircleCheck, CircleDashed, CircleX, Hourglass, LoaderCircle, type LucideIcon, Wrench } from "lucide-react";
 import type { NodeState } from "./graph";
 
 interface NodeLook {
@@ -10,6 +10,8 @@ interface NodeLook {
   text: string;
   /** Spin the icon. */
   spin?: boolean;
+  /** Pulse the icon (a spinning wrench reads as a bug). */
+  pulse?: boolean;
   title: string;
 }
 
@@ -27,7 +29,15 @@ export const NODE_LOOKS: Record<NodeState, NodeLook> = {
     frame: "border-indigo-400 ring-4 ring-indigo-500/15",
     text: "text-indigo-600",
     spin: true,
-    title: "A turn is in flight: the model call and the tool calls it asks for",
+    title: "A turn is in flight: the model is answering",
+  },
+  "calling-tool": {
+    label: "Calling tool",
+    icon: Wrench,
+    frame: "border-sky-400 ring-4 ring-sky-500/15",
+    text: "text-sky-700",
+    pulse: true,
+    title: "Its turn is calling an MCP tool; it thinks again with the result",
   },
   waiting: {
     label: "Waiting",
@@ -60,4 +70,4 @@ export const NODE_LOOKS: Record<NodeState, NodeLook> = {
 };
 
 /** The states in the legend under a graph, in the order a turn goes through them. */
-export const LEGEND: NodeState[] = ["idle", "thinking", "waiting", "done", "failed", "cancelled"];
+export const LEGEND: NodeState[] = ["idle", "thinking", "calling-tool", "waiting", "done", "failed", "cancelled"];

@@ -1,6 +1,7 @@
 // What the `runs` topic says about runs in flight, folded per run: which turns started,
-// finished or failed, and when. The REST API only has a step once it has finished, so a turn
-// in flight (and a failed one, which is never written) is known from these events alone.
+// finished or failed, and when, and the tool calls each made. The REST API only has a step
+// once it has finished, so a turn in flight (its tool call in flight too) and a failed one,
+// which is never written, are known from these events alone.
 import { type BusEvent, compareEventIds } from "../../live/busEvent";
 import { toDate } from "../../lib/format";
 import type { RunStatus } from "./types";
@@ -9,6 +10,17 @@ export const RUNS_TOPIC = "runs";
 export const SWARMS_TOPIC = "swarms";
 
 export type LiveStepStatus = "running" | "completed" | "failed";
+
+/** A tool call from its `step.tool_call` events: `started`, then `finished`. */
+export interface LiveToolCall {
+  name: string;
+  /** Epoch ms, server clock; null when only its end was heard. */
+  startedAt: number | null;
+  /** Null while it is in flight. */
+  finishedAt: number | null;
+  ok?: boolean;
+  durationMs?: number;
+}
 
 export interface LiveStep {
   seq: number;
@@ -26,7 +38,10 @@ export interface LiveStep {
   done?: boolean;
   /** `step.completed`: the workers a supervisor delegated to (null: all of them). */
   delegations?: (string | null)[];
+  /** `step.completed`: how many tool calls the turn made. */
   toolCalls?: number;
+  /** The turn's tool calls heard so far, in order (they run one after another). */
+  tools: LiveToolCall[];
   costUsd?: string;
   inputTokens?: number;
   outputTokens?: number;
@@ -62,6 +77,24 @@ export function runIdOf(event: BusEvent): string | null {
   return str((event.data as Record<string, unknown>).run) ?? null;
 }
 
+/** `tools` with a `step.tool_call` event folded in. */
+function withToolCall(tools: LiveToolCall[], data: Record<string, unknown>, at: number | null): LiveToolCall[] {
+  const name = str(data.tool);
+  if (name === undefined) return tools;
+  if (data.phase === "started") return [...tools, { name, startedAt: at, finishedAt: null }];
+  if (data.phase !== "finished") return tools;
+  const durationMs = num(data.duration_ms);
+  const ok = typeof data.ok === "boolean" ? data.ok : undefined;
+  const end = { finishedAt: at, ok, durationMs };
+  // The events carry no call id: the end is that of the last call of that name still open.
+  const open = tools.findLastIndex((t) => t.name === name && t.finishedAt === null);
+  if (open < 0) {
+    const startedAt = at !== null && durationMs !== undefined ? at - durationMs : null;
+    return [...tools, { name, startedAt, ...end }];
+  }
+  return tools.map((t, i) => (i === open ? { ...t, ...end } : t));
+}
+
 function stepFrom(event: BusEvent, data: Record<string, unknown>, previous: LiveStep | undefined): LiveStep | null {
   const seq = num(data.seq);
   const instance = str(data.instance);
@@ -77,14 +110,18 @@ function stepFrom(event: BusEvent, data: Record<string, unknown>, previous: Live
     status: previous?.status ?? "running",
     startedAt: previous?.startedAt ?? null,
     finishedAt: previous?.finishedAt ?? null,
+    tools: previous?.tools ?? [],
     lastEventId: event.id,
   };
   switch (event.type) {
     case "step.started": {
       // A retried turn starts again: the new attempt's start counts, the old failure does not.
       const { error: _error, ...rest } = base;
-      return { ...rest, status: "running", startedAt: at, finishedAt: null };
+      return { ...rest, status: "running", startedAt: at, finishedAt: null, tools: [] };
     }
+    case "step.tool_call":
+      // A turn heard of first by its tool call (the page missed its start) is in flight.
+      return { ...base, tools: withToolCall(base.tools, data, at) };
     case "step.completed": {
       const durationMs = num(data.duration_ms);
       const finishedAt = at;

@@ -1,7 +1,7 @@
 // A run's turns as the pages show them: the steps the API has written, completed by what the
 // `runs` events said of turns still in flight or failed (which are never written).
 import { toDate } from "../../lib/format";
-import type { LiveRun, LiveStep } from "./runEvents";
+import type { LiveRun, LiveStep, LiveToolCall } from "./runEvents";
 import type { Run, RunStatus, RunStep, ToolCall } from "./types";
 
 export type StepStatus = "running" | "completed" | "failed" | "cancelled";
@@ -25,24 +25,29 @@ export interface StepView {
   toolCalls: ToolCall[];
   /** How many tool calls the turn made (known from the event before the step is fetched). */
   toolCallCount: number;
+  /** The tool the turn is calling now, if it is in flight and calling one. */
+  activeTool: string | null;
   error: string | null;
-  /** The agent answered in this turn; undefined when only the API knows the step. */
+  /** The agent answered in this turn; undefined until the turn has ended. */
   done: boolean | undefined;
+  /** The workers a supervisor's turn delegated to (null: all of them). */
   delegations: (string | null)[] | undefined;
 }
 
 const ms = (value: string | null | undefined) => toDate(value)?.getTime() ?? null;
 
+/** The tool calls of a stored step (malformed entries left out). */
 export function toToolCalls(raw: RunStep["tool_calls"]): ToolCall[] {
-  return raw.flatMap((call) => {
+  return raw.flatMap((call, i) => {
     const name = call.name;
     if (typeof name !== "string") return [];
     return [
       {
-        id: typeof call.id === "string" ? call.id : name,
+        key: typeof call.id === "string" ? call.id : `${i}:${name}`,
         name,
         ok: call.ok !== false,
-        duration_ms: typeof call.duration_ms === "number" ? call.duration_ms : 0,
+        startedAt: ms(typeof call.started_at === "string" ? call.started_at : null),
+        durationMs: typeof call.duration_ms === "number" ? call.duration_ms : 0,
         error: typeof call.error === "string" ? call.error : null,
         arguments: call.arguments,
       },
@@ -50,7 +55,20 @@ export function toToolCalls(raw: RunStep["tool_calls"]): ToolCall[] {
   });
 }
 
-function fromApi(step: RunStep, live: LiveStep | undefined): StepView {
+function fromEvents(tools: LiveToolCall[]): ToolCall[] {
+  return tools.map((call, i) => ({
+    key: `${i}:${call.name}`,
+    name: call.name,
+    ok: call.finishedAt === null ? null : (call.ok ?? true),
+    startedAt: call.startedAt,
+    durationMs:
+      call.finishedAt === null ? null : (call.durationMs ?? (call.startedAt === null ? 0 : call.finishedAt - call.startedAt)),
+    error: null,
+    arguments: undefined,
+  }));
+}
+
+function fromApi(step: RunStep): StepView {
   const toolCalls = toToolCalls(step.tool_calls);
   return {
     seq: step.seq,
@@ -68,9 +86,10 @@ function fromApi(step: RunStep, live: LiveStep | undefined): StepView {
     output: step.output,
     toolCalls,
     toolCallCount: toolCalls.length,
+    activeTool: null,
     error: null,
-    done: live?.done,
-    delegations: live?.delegations,
+    done: step.done,
+    delegations: step.delegations,
   };
 }
 
@@ -78,6 +97,8 @@ function fromLive(step: LiveStep, runStatus: RunStatus, runEnd: number | null, m
   // A turn still in flight when its run ended was cancelled with it (a failing sibling, the
   // budget, the timeout, or a cancel).
   const orphaned = step.status === "running" && runStatus !== "running";
+  const toolCalls = fromEvents(step.tools);
+  const inFlight = step.status === "running" && !orphaned ? toolCalls.findLast((call) => call.ok === null) : undefined;
   return {
     seq: step.seq,
     instance: step.instance,
@@ -92,8 +113,9 @@ function fromLive(step: LiveStep, runStatus: RunStatus, runEnd: number | null, m
     outputTokens: step.outputTokens ?? null,
     costUsd: step.costUsd ?? null,
     output: undefined,
-    toolCalls: [],
-    toolCallCount: step.toolCalls ?? 0,
+    toolCalls,
+    toolCallCount: step.toolCalls ?? toolCalls.length,
+    activeTool: inFlight?.name ?? null,
     error: step.error ?? null,
     done: step.done,
     delegations: step.delegations,
@@ -113,7 +135,7 @@ export function mergeSteps(run: Run | undefined, live: LiveRun | undefined): Ste
   const runEnd = ms(run?.finished_at);
   const written = new Map((run?.steps ?? []).map((step) => [step.seq, step]));
   const models = new Map((run?.agents ?? []).map((agent) => [agent.name, agent.model]));
-  const views = (run?.steps ?? []).map((step) => fromApi(step, live?.steps[step.seq]));
+  const views = (run?.steps ?? []).map(fromApi);
   for (const step of Object.values(live?.steps ?? {})) {
     if (!written.has(step.seq)) views.push(fromLive(step, status, runEnd, models.get(step.instance) ?? null));
   }

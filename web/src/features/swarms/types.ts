@@ -10,12 +10,21 @@ export type Run = ResponseOf<"/api/runs/{run_id}", "get">;
 export type RunStep = Run["steps"][number];
 export type RunStatus = RunSummary["status"];
 
-/** A tool call inside a step, as `swarms.agent.ToolCallRecord.to_dict` stores it. */
+/**
+ * A tool call of a turn as the pages show it: from the stored step
+ * (`swarms.agent.ToolCallRecord.to_dict`), or from `step.tool_call` events while the step is
+ * not written yet (no id, arguments or error then).
+ */
 export interface ToolCall {
-  id: string;
+  key: string;
   name: string;
-  ok: boolean;
-  duration_ms: number;
+  /** Null while it is in flight. */
+  ok: boolean | null;
+  /** Epoch ms, server clock; null for calls stored before their start was kept. */
+  startedAt: number | null;
+  /** Null while it is in flight. */
+  durationMs: number | null;
   error: string | null;
+  /** Undefined when only the events know the call. */
   arguments: unknown;
 }

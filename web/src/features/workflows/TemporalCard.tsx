@@ -13,6 +13,8 @@ export function TemporalCard() {
   const ui = status.data?.temporal_ui ?? null;
   const component = status.data?.components.find((c) => c.name === COMPONENT);
   const look = component ? statusStyle(component.status) : null;
+  // Workflows turned off register no component on the status board.
+  const off = status.data !== undefined && component === undefined;
 
   return (
     <Card data-testid="temporal-card" className="flex flex-wrap items-center gap-x-4 gap-y-3 px-5 py-4">
@@ -24,9 +26,23 @@ export function TemporalCard() {
               <StatusDot tone={look.tone} />
               {look.label}
             </Badge>
+          ) : off ? (
+            <Badge tone="neutral">
+              <StatusDot tone="neutral" />
+              Off
+            </Badge>
           ) : null}
         </p>
-        {ui ? (
+        {off ? (
+          <p data-testid="temporal-off-hint" className="mt-0.5 flex items-start gap-1.5 text-sm text-slate-500">
+            <Info className="mt-0.5 size-3.5 shrink-0 text-slate-400" aria-hidden="true" />
+            <span>
+              Swarm runs are Temporal workflows: start SwarmDeck with{" "}
+              <code className="font-mono text-slate-700">SWARMDECK_TEMPORAL_ENABLED=true</code> for an embedded dev server,
+              or set <code className="font-mono text-slate-700">SWARMDECK_TEMPORAL_ADDRESS</code> to use a cluster.
+            </span>
+          </p>
+        ) : ui ? (
           <p className="mt-0.5 text-sm text-slate-500">
             Every run is a workflow execution; the Web UI shows its event history, its activities and their retries.
           </p>
