@@ -228,7 +228,6 @@ class Runtime:
         """What answering HTTP needs: the gateway and its ledger, the MCP servers, alerts."""
         await self.ledger.start()
         await self.gateway.start()
-        self.mcp.instance = self.instance_id
         await self.mcp.load()
         self.mcp.registry.on_change(self._announce_mcp)
         await self.mcp.registry.start()  # servers come up in the background
@@ -254,15 +253,20 @@ class Runtime:
                 await self.db.aclose()
 
     async def _watch_mcp(self, changes: Follower) -> None:
-        """Servers another replica added, changed or removed through the API run here too."""
+        """Servers and virtual servers another replica added, changed or removed through the
+        API are served here too."""
         try:
             async for event in changes.events():
                 data = event.data or {}
-                if event.type == "server.configured" and data.get("instance") != self.instance_id:
-                    try:
+                if data.get("origin") == self.mcp.origin:
+                    continue  # our own change, applied already
+                try:
+                    if event.type == "virtual.configured":
+                        await self.mcp.virtual.reload(str(data["virtual_server"]))
+                    elif event.type == "server.configured":
                         await self.mcp.apply_remote_change(str(data["server"]), str(data["change"]))
-                    except Exception:
-                        log.exception("could not apply an MCP server change from another replica")
+                except Exception:
+                    log.exception("could not apply an MCP change from another replica")
         finally:
             await changes.close()
 

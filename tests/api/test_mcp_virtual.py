@@ -133,3 +133,61 @@ async def all_tools(client: object) -> list[types.Tool]:
         cursor = page.next_cursor
         if cursor is None:
             return tools
+
+
+async def test_virtual_servers_made_through_the_api_serve_persist_and_are_audited(
+    bridge: Server, server_settings: Settings
+) -> None:
+    async with bridge.admin() as admin:
+        made = await admin.post(
+            "/api/mcp/virtual-servers",
+            json={"name": "converter", "description": "Time zones", "tools": ["time__convert*"]},
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["from_config"] is False
+        assert [t["name"] for t in made.json()["tools"]] == ["time__convert_time"]
+        assert (
+            await admin.post(
+                "/api/mcp/virtual-servers", json={"name": "converter", "servers": ["time"]}
+            )
+        ).status_code == 409
+        # Config-file ones are read-only here; an empty selection is refused.
+        assert (await admin.delete("/api/mcp/virtual-servers/clock")).status_code == 409
+        empty = await admin.post("/api/mcp/virtual-servers", json={"name": "nothing"})
+        assert empty.status_code == 422
+    async with connect(bridge, bridge.token, path="/mcp/converter") as client:
+        assert [t.name for t in (await client.list_tools()).tools] == ["time__convert_time"]
+    async with bridge.admin() as admin:
+        changed = await admin.put("/api/mcp/virtual-servers/converter", json={"servers": ["flaky"]})
+        assert changed.status_code == 200, changed.text
+    async with connect(bridge, bridge.token, path="/mcp/converter") as client:
+        names = [t.name for t in await all_tools(client)]
+        assert names and all(name.startswith("flaky__") for name in names)
+    async with bridge.admin() as admin:
+        audit = (await admin.get("/api/audit", params={"resource_type": "mcp-server"})).json()
+        actions = [(r["action"], r["resource_id"]) for r in audit["records"]]
+        assert ("mcp.virtual.add", "virtual:converter") in actions
+        assert ("mcp.virtual.update", "virtual:converter") in actions
+
+
+async def test_a_virtual_server_made_through_the_api_outlives_a_restart_until_removed(
+    server_settings: Settings,
+) -> None:
+    config = FileConfig(mcp=FAST, mcp_servers={"time": time_server()})
+    async with serving_healthy(server_settings, config) as first, first.admin() as admin:
+        made = await admin.post(
+            "/api/mcp/virtual-servers", json={"name": "kept", "servers": ["time"]}
+        )
+        assert made.status_code == 201, made.text
+    async with serving_healthy(server_settings, config) as second:
+        async with second.admin() as admin:
+            listed = (await admin.get("/api/mcp/virtual-servers")).json()
+            assert [(v["name"], len(v["tools"])) for v in listed] == [("kept", 2)]
+            assert (await admin.delete("/api/mcp/virtual-servers/kept")).status_code == 204
+        async with second.client() as client:
+            gone = await client.post(
+                "/mcp/kept",
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                headers={"accept": ACCEPT, "authorization": f"Bearer {second.token}"},
+            )
+        assert gone.status_code == 404

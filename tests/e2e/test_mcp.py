@@ -337,7 +337,7 @@ def test_a_server_added_from_the_page_starts_serves_tools_and_is_removed(
     clock = servers.locator('[data-testid="mcp-server"][data-server="clock"]')
     expect(clock).to_have_attribute("data-state", "healthy", timeout=20_000)
     expect(clock.get_by_test_id("mcp-stateful")).to_be_visible()
-    expect(clock.get_by_test_id("mcp-sessions")).to_have_text("0 client sessions")
+    expect(clock.get_by_test_id("mcp-sessions")).to_have_text("0 of 20 client sessions")
     tool = page.get_by_test_id("mcp-tools").locator('[data-tool="clock__get_current_time"]')
     expect(tool).to_be_visible()
 

@@ -112,7 +112,7 @@ def test_a_stateful_server_shows_its_client_sessions_live(
     )
     expect(counter).to_contain_text("each client gets its own upstream session")
     sessions = counter.get_by_test_id("mcp-sessions")
-    expect(sessions).to_have_text("0 client sessions")
+    expect(sessions).to_have_text("0 of 20 client sessions")
     # A shared server has neither.
     time_row = servers.locator('[data-testid="mcp-server"][data-server="time"]')
     expect(time_row).to_have_attribute("data-state", "healthy", timeout=20_000)
@@ -133,7 +133,7 @@ def test_a_stateful_server_shows_its_client_sessions_live(
     assert called.status_code == 200, called.text
     assert called.json()["structuredContent"]["count"] == 1
 
-    expect(sessions).to_have_text("1 client session")
+    expect(sessions).to_have_text("1 of 20 client sessions")
     expect(sessions).to_have_attribute("data-sessions", "1")
     assert page.evaluate("window.__noReload") is True
     page.unroute("**/api/mcp/servers", stall)

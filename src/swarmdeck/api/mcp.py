@@ -14,7 +14,13 @@ from swarmdeck.api.errors import error_responses
 from swarmdeck.api.ws import command
 from swarmdeck.core.auth import Caller, Principal
 from swarmdeck.core.errors import InvalidInput
-from swarmdeck.mcp import HttpServerConfig, ServerStatus, StdioServerConfig, Tool
+from swarmdeck.mcp import (
+    HttpServerConfig,
+    ServerStatus,
+    StdioServerConfig,
+    Tool,
+    VirtualServerConfig,
+)
 from swarmdeck.runtime import Runtime
 
 router = APIRouter(tags=["mcp"])
@@ -45,6 +51,9 @@ class ServerOut(BaseModel):
     tool_count: int
     stateful: bool = Field(description="each client has its own upstream session")
     sessions: int = Field(description="clients' own upstream sessions open now")
+    max_sessions: int | None = Field(
+        description="clients' own sessions this server may have at once (stateful only)"
+    )
     replicas: list[ReplicaOut]
     from_config: bool = Field(
         description="from the YAML file: read-only through the API (409 on change or removal)"
@@ -63,6 +72,7 @@ class ServerOut(BaseModel):
             tool_count=status.tool_count,
             stateful=status.stateful,
             sessions=status.sessions,
+            max_sessions=status.max_sessions,
             replicas=[ReplicaOut(**_fields_of(replica)) for replica in status.replicas],
         )
 
@@ -206,9 +216,36 @@ async def list_tools(
     ]
 
 
+class VirtualServerIn(RequestBody):
+    description: str = Field(default="", max_length=2000)
+    servers: list[str] = Field(
+        default_factory=list, max_length=128, description="servers whose every tool is included"
+    )
+    tools: list[str] = Field(
+        default_factory=list,
+        max_length=512,
+        description="tool names, or shell-style patterns such as `git__git_*`",
+    )
+
+    def config(self) -> VirtualServerConfig:
+        try:
+            return VirtualServerConfig(
+                description=self.description, servers=tuple(self.servers), tools=tuple(self.tools)
+            )
+        except ValidationError as exc:
+            raise InvalidInput(
+                "invalid virtual server", details=json.loads(exc.json(include_url=False))
+            ) from None
+
+
+class NewVirtualServer(VirtualServerIn):
+    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,32}$")
+
+
 class VirtualServerOut(BaseModel):
     name: str
     description: str
+    from_config: bool = Field(description="from the YAML file: read-only through the API")
     path: str = Field(description="where MCP clients connect: `/mcp/{name}`")
     servers: list[str] = Field(description="servers whose every tool is included")
     patterns: list[str] = Field(description="tool names or patterns (`git__git_*`) included")
@@ -221,17 +258,65 @@ async def list_virtual_servers(
 ) -> list[VirtualServerOut]:
     """Named subsets of the tools, each its own MCP endpoint (`mcp.virtual_servers`)."""
     caller = caller_of(request, principal)
-    return [
-        VirtualServerOut(
-            name=name,
-            description=config.description,
-            path=f"/mcp/{name}",
-            servers=list(config.servers),
-            patterns=list(config.tools),
-            tools=[ToolOut.of(tool) for tool in runtime.mcp.tools_for(caller, virtual=name)],
-        )
-        for name, config in sorted(runtime.mcp.virtual_servers().items())
-    ]
+    return [_virtual_out(runtime, caller, name) for name in sorted(runtime.mcp.virtual_servers())]
+
+
+@router.post(
+    "/api/mcp/virtual-servers", status_code=201, responses=error_responses(401, 403, 409, 422)
+)
+async def add_virtual_server(
+    body: NewVirtualServer,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require("mcp-server", "write"),
+) -> VirtualServerOut:
+    """Serve a subset of the tools at `/mcp/{name}` from now on (kept, on every replica;
+    audited)."""
+    caller = caller_of(request, principal)
+    await runtime.mcp.virtual.add(caller, body.name, body.config())
+    return _virtual_out(runtime, caller, body.name)
+
+
+@router.put("/api/mcp/virtual-servers/{name}", responses=error_responses(401, 403, 404, 409, 422))
+async def update_virtual_server(
+    name: ServerName,
+    body: VirtualServerIn,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require("mcp-server", "write"),
+) -> VirtualServerOut:
+    """Change which tools a virtual server serves. Config-file ones: 409."""
+    caller = caller_of(request, principal)
+    await runtime.mcp.virtual.update(caller, name, body.config())
+    return _virtual_out(runtime, caller, name)
+
+
+@router.delete(
+    "/api/mcp/virtual-servers/{name}",
+    status_code=204,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def remove_virtual_server(
+    name: ServerName,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal = require("mcp-server", "delete"),
+) -> None:
+    """Stop serving `/mcp/{name}`. Config-file ones: 409."""
+    await runtime.mcp.virtual.remove(caller_of(request, principal), name)
+
+
+def _virtual_out(runtime: Runtime, caller: Caller, name: str) -> VirtualServerOut:
+    config = runtime.mcp.virtual_server(name)
+    return VirtualServerOut(
+        name=name,
+        description=config.description,
+        from_config=runtime.mcp.virtual.from_config(name),
+        path=f"/mcp/{name}",
+        servers=list(config.servers),
+        patterns=list(config.tools),
+        tools=[ToolOut.of(tool) for tool in runtime.mcp.tools_for(caller, virtual=name)],
+    )
 
 
 @router.post("/api/mcp/tools/{name}/call", responses=error_responses(401, 403, 404, 422, 502, 503))

@@ -42,6 +42,8 @@ class ServerStatus:
     """Whether each client gets its own upstream session (`sessions`), not the replicas."""
     sessions: int = 0
     """Clients' own sessions open now (stateful servers only)."""
+    max_sessions: int | None = None
+    """How many clients' own sessions it may have at once (stateful servers only)."""
 
     @property
     def restarts(self) -> int:
@@ -63,6 +65,7 @@ class ServerStatus:
             "last_error": self.last_error,
             "tool_count": self.tool_count,
             "stateful": self.stateful,
+            "max_sessions": self.max_sessions,
             "sessions": self.sessions,
             "replicas": [
                 {

@@ -72,4 +72,5 @@ class Server:
             replicas=replicas,
             tool_count=len(self.current_tools()) if up else 0,
             stateful=self.config.stateful,
+            max_sessions=self.config.max_sessions if self.config.stateful else None,
         )

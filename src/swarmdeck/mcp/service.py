@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from typing import Any, Literal
 
 from mcp.shared.dispatcher import ProgressFnT
@@ -29,6 +30,7 @@ from swarmdeck.core.telemetry import meter, tracer
 from swarmdeck.mcp._models import ServerStatus, Tool, result_to_dict
 from swarmdeck.mcp._registry import Registry
 from swarmdeck.mcp._sealed import ConfigSealer
+from swarmdeck.mcp._virtual import VirtualServers
 from swarmdeck.mcp.config import (
     McpServerConfig,
     ServerConfig,
@@ -62,7 +64,6 @@ class McpService:
         *,
         configured: frozenset[str] = frozenset(),
         api_commands: frozenset[str] = frozenset(),
-        instance: str = "",
     ) -> None:
         self.registry = registry
         self._configured = configured
@@ -70,10 +71,15 @@ class McpService:
         self._follow_ups: set[asyncio.Task[None]] = set()
         self._kv = kv
         self._sealer = sealer
-        self.instance = instance
+        # Which process made a change, so it skips its own announcement. Not the runtime's
+        # instance id: that names the deployment, which every replica shares.
+        self.origin = uuid.uuid4().hex
         self._roles = roles
         self._audit = audit
         self._bus = bus
+        self.virtual = VirtualServers(
+            registry.settings.virtual_servers, kv, audit, bus, topic=TOPIC, origin=self.origin
+        )
         self._tracer = tracer()
         instruments = meter()
         self._duration = instruments.create_histogram(
@@ -113,13 +119,10 @@ class McpService:
         ]
 
     def virtual_servers(self) -> dict[str, VirtualServerConfig]:
-        return dict(self.registry.settings.virtual_servers)
+        return self.virtual.all()
 
     def virtual_server(self, name: str) -> VirtualServerConfig:
-        try:
-            return self.registry.settings.virtual_servers[name]
-        except KeyError:
-            raise NotFound(f"no virtual MCP server named {name!r}") from None
+        return self.virtual.get(name)
 
     def servers(self) -> list[ServerStatus]:
         return self.registry.servers()
@@ -228,7 +231,9 @@ class McpService:
     # -- servers managed at run time -------------------------------------------------------
 
     async def load(self) -> None:
-        """Add the servers stored through the API (at start, before the registry starts)."""
+        """Add the servers and virtual servers stored through the API (at start, before the
+        registry starts)."""
+        await self.virtual.load()
         for name in await self._kv.keys(KV_NAMESPACE):
             if name in self._configured:
                 continue  # the YAML file wins over a stale stored copy
@@ -309,7 +314,7 @@ class McpService:
         await self._bus.publish(
             TOPIC,
             "server.configured",
-            {"server": name, "change": change, "instance": self.instance},
+            {"server": name, "change": change, "origin": self.origin},
         )
 
     async def restart(self, caller: Caller, name: str) -> ServerStatus:

@@ -100,7 +100,7 @@ function ServerRows({ server, fetchedAt, now, onRestart, onRemove }: { server: M
               {server.stateful ? (
                 <>
                   <span className="text-slate-300"> · </span>
-                  <SessionCount sessions={server.sessions} />
+                  <SessionCount sessions={server.sessions} max={server.max_sessions} />
                 </>
               ) : null}
               {server.restarts > 0 ? (

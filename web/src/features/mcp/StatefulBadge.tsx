@@ -18,16 +18,26 @@ export function StatefulBadge() {
   );
 }
 
-/** "1 client session": clients' own upstream sessions of a stateful server open now. */
-export function SessionCount({ sessions }: { sessions: number }) {
+/** "1 of 20 client sessions": clients' own upstream sessions of a stateful server open now,
+ * out of the most it may have (a new client past that is refused with a 503). */
+export function SessionCount({ sessions, max }: { sessions: number; max?: number | null }) {
+  const full = max != null && sessions >= max;
   return (
     <span
       data-testid="mcp-sessions"
       data-sessions={sessions}
-      title="Clients' own upstream sessions open now"
-      className={cn("tabular-nums", sessions > 0 ? "font-medium text-slate-700" : undefined)}
+      title={
+        max != null
+          ? `Clients' own upstream sessions open now, of at most ${max}: a new client past that gets a 503`
+          : "Clients' own upstream sessions open now"
+      }
+      className={cn(
+        "tabular-nums",
+        full ? "font-medium text-amber-700" : sessions > 0 ? "font-medium text-slate-700" : undefined,
+      )}
     >
-      {sessions} client {sessions === 1 ? "session" : "sessions"}
+      {sessions}
+      {max != null ? ` of ${max}` : ""} client {sessions === 1 && max == null ? "session" : "sessions"}
     </span>
   );
 }
