@@ -93,7 +93,8 @@ WATCH_STEPS = """() => {
 def swarms_yaml(provider_url: str, notes_server: Path) -> str:
     """Alias `gpt` on the fake provider; the `notes` MCP server; three swarms, one per
     pattern. `research`'s workers and `council`'s members may call `notes__lookup`, and
-    answer on their last turn."""
+    answer on their last turn. And `broken`, whose model has no price: the gateway refuses
+    its first turn (422), which fails the run at once."""
     config: dict[str, Any] = {
         "providers": {
             "oai": {"type": "openai", "base_url": f"{provider_url}/v1", "api_key": FAKE_KEY}
@@ -103,7 +104,8 @@ def swarms_yaml(provider_url: str, notes_server: Path) -> str:
                 "name": "gpt",
                 "deployments": [{"provider": "oai", "model": "gpt-4o"}],
                 "price": {"input_per_mtok": "2.5", "output_per_mtok": "10"},
-            }
+            },
+            {"name": "unpriced", "deployments": [{"provider": "oai", "model": "no-such-model"}]},
         ],
         "cache": {"exact": {"enabled": False}, "semantic": {"enabled": False}},
         "mcp_servers": {"notes": {"command": sys.executable, "args": [str(notes_server)]}},
@@ -129,6 +131,7 @@ def swarms_yaml(provider_url: str, notes_server: Path) -> str:
                     for name in ("drafter", "critic", "editor", "publisher")
                 ],
             },
+            "broken": {"agents": [{"name": "lonely", "model": "unpriced"}]},
             "council": {
                 "pattern": "supervisor",
                 "agents": [
@@ -594,3 +597,18 @@ def test_who_may_only_watch_sees_swarms_and_runs_but_no_run_scale_or_cancel(
     page.goto("/workflows")
     expect(page.get_by_test_id("not-allowed")).to_contain_text("workflow:read or run:read")
     wait_for_run(swarm_server, run_id)
+
+
+def test_a_turn_that_failed_shows_its_failed_attempt_in_the_timeline(
+    swarm_page: Page, swarm_server: LiveServer
+) -> None:
+    run_id = start_run(swarm_server, "broken", "Use the model nobody priced.")
+    assert wait_for_run(swarm_server, run_id)["status"] == "failed"
+    page = swarm_page
+    log_in_with_token(page, swarm_server)
+    page.goto(f"/swarms/broken/runs/{run_id}")
+    # No step was written: the row is the failed attempt's, from the API (not only events).
+    attempt = page.locator('[data-testid="timeline-step"][data-status="failed"]').get_by_test_id(
+        "timeline-attempt"
+    )
+    expect(attempt).to_have_attribute("title", re.compile(r"^Attempt 1 failed .*no price is known"))

@@ -36,6 +36,31 @@ PAIR = {
 }
 
 
+async def new_run(deck: Deck, swarm: str = "pair") -> str:
+    """A run's row as starting one writes it, for driving its activities by hand."""
+    run_id = str(uuid7())
+    await deck.swarms.runs.create(
+        RunRecord(
+            id=run_id, swarm=swarm, pattern="sequential", task="t", status="running",
+            agents=[], budget_usd=None, started_by="test", created_at=utcnow(),
+        )
+    )  # fmt: skip
+    return run_id
+
+
+def first_turn(run_id: str, content: object, swarm: str = "pair") -> TurnInput:
+    """The first agent's first turn of a run of `PAIR`, its user message `content`."""
+    return TurnInput(
+        run_id=run_id,
+        swarm=swarm,
+        seq=1,
+        instance=AgentInstance(name="first", agent="first", model="gpt"),
+        role="agent",
+        turn=1,
+        messages=[{"role": "user", "content": content}],
+    )
+
+
 def chat_requests(deck: Deck) -> list[Any]:
     return deck.fake.calls("/v1/chat/completions")
 
@@ -236,22 +261,8 @@ async def test_a_retried_turn_returns_its_written_step_without_calling_the_model
     deck_factory: DeckFactory,
 ) -> None:
     async with deck_factory({"pair": PAIR}) as deck:
-        run_id = str(uuid7())
-        await deck.swarms.runs.create(
-            RunRecord(
-                id=run_id, swarm="pair", pattern="sequential", task="t", status="running",
-                agents=[], budget_usd=None, started_by="test", created_at=utcnow(),
-            )
-        )  # fmt: skip
-        turn = TurnInput(
-            run_id=run_id,
-            swarm="pair",
-            seq=1,
-            instance=AgentInstance(name="first", agent="first", model="gpt"),
-            role="agent",
-            turn=1,
-            messages=[{"role": "user", "content": "hello there"}],
-        )
+        run_id = await new_run(deck)
+        turn = first_turn(run_id, "hello there")
         env = ActivityEnvironment()
         first = await env.run(deck.activities.agent_turn, turn)
         again = await env.run(deck.activities.agent_turn, turn)

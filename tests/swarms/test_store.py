@@ -1,4 +1,5 @@
-"""Run records on both storage engines: a step written twice is one row, counted once."""
+"""Run records on both storage engines: a step written twice is one row, counted once; a
+failed attempt written twice is one row."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from swarmdeck.core.db import Database
 from swarmdeck.core.models import utcnow, uuid7
+from swarmdeck.swarms.attempts import FailedAttempt
 from swarmdeck.swarms.runs import RunRecord, RunStore, StepRecord
 
 
@@ -76,3 +78,31 @@ async def test_recent_runs_newest_first_by_swarm_and_status(store: RunStore) -> 
     assert [r.id for r in await store.recent(swarm=swarm)] == [second, first]
     assert [r.id for r in await store.recent(swarm=swarm, status="failed")] == [first]
     assert [r.id for r in await store.recent(swarm=swarm, limit=1)] == [second]
+
+
+def failure(
+    run_id: str, seq: int, attempt: int, *, ago_ms: int, error: str = "502"
+) -> FailedAttempt:
+    at = utcnow() - timedelta(milliseconds=ago_ms)
+    return FailedAttempt(
+        run_id=run_id, seq=seq, attempt=attempt, instance="a", agent="a", role="agent",
+        turn=seq, model="gpt", started_at=at, finished_at=at + timedelta(milliseconds=40),
+        error_type="upstream_error", error=error, retryable=True,
+    )  # fmt: skip
+
+
+async def test_a_failed_attempt_written_twice_is_one_row_and_attempts_come_by_time(
+    store: RunStore,
+) -> None:
+    run_id = await new_run(store)
+    assert await store.add_failed_attempt(failure(run_id, 2, 1, ago_ms=100))
+    assert not await store.add_failed_attempt(failure(run_id, 2, 1, ago_ms=100, error="again"))
+    assert await store.add_failed_attempt(failure(run_id, 1, 1, ago_ms=900))
+    assert await store.add_failed_attempt(failure(run_id, 2, 2, ago_ms=50))
+    run = await store.get(run_id)
+    assert run is not None
+    assert [(a.seq, a.attempt) for a in run.failed_attempts] == [(1, 1), (2, 1), (2, 2)]
+    assert run.failed_attempts[1].error == "502"  # the first write stands
+    assert run.failed_attempts[0].duration_ms == pytest.approx(40)
+    assert run.failed_attempts[0].started_at.tzinfo is not None
+    assert run.steps == [] and run.cost_usd == 0  # an attempt costs the run nothing here

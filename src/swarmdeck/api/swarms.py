@@ -2,7 +2,7 @@
 
 USD amounts are decimal strings, as everywhere in the API. A run is started here and
 carried out by a Temporal worker; `GET /api/runs/{id}` shows its steps as they are
-written, and the bus topic `runs` announces each one.
+written and the attempts at turns that failed, and the bus topic `runs` announces each one.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from swarmdeck.api.errors import error_responses
 from swarmdeck.core.auth import Principal
 from swarmdeck.core.errors import Unavailable
 from swarmdeck.runtime import Runtime
+from swarmdeck.swarms.attempts import FailedAttempt
 from swarmdeck.swarms.config import MAX_AGENTS, NAME_PATTERN, AgentConfig, Pattern, SwarmConfig
 from swarmdeck.swarms.plan import AgentInstance, scale_bounds
 from swarmdeck.swarms.runs import RunRecord, RunStatus, StepRecord
@@ -150,6 +151,42 @@ class StepOut(BaseModel):
         )
 
 
+class FailedAttemptOut(BaseModel):
+    seq: int = Field(description="the turn's place in the run (its step, if one succeeded)")
+    attempt: int = Field(description="Temporal's attempt number, from 1")
+    agent: str
+    instance: str
+    role: str
+    turn: int
+    model: str
+    started_at: datetime
+    finished_at: datetime
+    duration_ms: float
+    error_type: str = Field(
+        description="the gateway's error type, or an unexpected exception's class name"
+    )
+    error: str
+    retryable: bool = Field(description="false: the run failed at once (a refusal)")
+
+    @classmethod
+    def of(cls, attempt: FailedAttempt) -> FailedAttemptOut:
+        return cls(
+            seq=attempt.seq,
+            attempt=attempt.attempt,
+            agent=attempt.agent,
+            instance=attempt.instance,
+            role=attempt.role,
+            turn=attempt.turn,
+            model=attempt.model,
+            started_at=attempt.started_at,
+            finished_at=attempt.finished_at,
+            duration_ms=round(attempt.duration_ms, 3),
+            error_type=attempt.error_type,
+            error=attempt.error,
+            retryable=attempt.retryable,
+        )
+
+
 class RunSummary(BaseModel):
     id: str
     swarm: str
@@ -193,6 +230,9 @@ class RunSummary(BaseModel):
 
 class RunOut(RunSummary):
     steps: list[StepOut]
+    failed_attempts: list[FailedAttemptOut] = Field(
+        description="attempts at turns that failed (retried, or failing the run), by start time"
+    )
     active: list[str] | None = Field(
         default=None, description="instances whose turn is in flight (running runs only)"
     )
@@ -202,6 +242,7 @@ class RunOut(RunSummary):
         return cls(
             **RunSummary.fields_of(run),
             steps=[StepOut.of(step) for step in run.steps],
+            failed_attempts=[FailedAttemptOut.of(a) for a in run.failed_attempts],
             active=active,
         )
 
@@ -318,7 +359,8 @@ async def list_runs(
 async def get_run(
     run_id: RunId, runtime: RuntimeDep, _: Principal = require("run", "read")
 ) -> RunOut:
-    """A run with its steps so far: agent, timing, tokens, cost, output."""
+    """A run with its steps so far (agent, timing, tokens, cost, output) and the attempts at
+    turns that failed."""
     service = swarms_of(runtime)
     run = await service.get_run(run_id)
     active = None

@@ -2,8 +2,8 @@
 
 This package's root exports the definitions and the plan rule only: `swarmdeck.config`
 imports it. The rest is imported from its module: `swarms.service` (definitions through
-the API, scaling, runs), `swarms.runs` (run records), `swarms.agent` (an agent's turns
-through the gateway and the bridge).
+the API, scaling, runs), `swarms.runs` (run records), `swarms.attempts` (failed attempts at
+turns), `swarms.agent` (an agent's turns through the gateway and the bridge).
 """
 
 from swarmdeck.swarms.config import (

@@ -1,4 +1,5 @@
-"""The `swarm_runs` and `swarm_run_steps` tables: one row per run, one per agent turn."""
+"""The `swarm_runs`, `swarm_run_steps` and `swarm_run_attempts` tables: one row per run, one
+per agent turn, one per failed attempt at a turn."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from swarmdeck.core.models import Base, Money, UTCDateTime
@@ -62,3 +63,27 @@ class StepRow(Base):
     call_ids: Mapped[Any] = mapped_column(JSON, nullable=False)
     result: Mapped[Any] = mapped_column(JSON, nullable=False)
     """The turn's whole result, returned again if the activity is retried after writing it."""
+
+
+class AttemptRow(Base):
+    """A turn's attempt that failed (Temporal retries it, or the run fails), keyed by the
+    turn's place in the run and Temporal's attempt number: the step table keeps only the
+    attempt that succeeded."""
+
+    __tablename__ = "swarm_run_attempts"
+
+    run_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("swarm_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance: Mapped[str] = mapped_column(String(64), nullable=False)
+    agent: Mapped[str] = mapped_column(String(64), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    turn: Mapped[int] = mapped_column(Integer, nullable=False)
+    model: Mapped[str] = mapped_column(String(128), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    error_type: Mapped[str] = mapped_column(String(128), nullable=False)
+    error: Mapped[str] = mapped_column(Text, nullable=False)
+    retryable: Mapped[bool] = mapped_column(Boolean, nullable=False)

@@ -1,5 +1,6 @@
-"""Run records: one row per run, one per agent turn, written by the run's activities and
-read by the API. Writing a step twice (a retried activity) leaves one row."""
+"""Run records: one row per run, one per agent turn, one per failed attempt at a turn,
+written by the run's activities and read by the API. Writing a step or an attempt twice (a
+retried activity) leaves one row."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from swarmdeck.core.db import Database
 from swarmdeck.core.models import utcnow
 from swarmdeck.swarms._tables import RunRow, StepRow
+from swarmdeck.swarms.attempts import FailedAttempt, attempts_of, failed_attempt, insert_attempt
 
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
@@ -63,6 +65,8 @@ class RunRecord:
     output_tokens: int = 0
     cost_usd: Decimal = Decimal(0)
     steps: list[StepRecord] = field(default_factory=list)
+    failed_attempts: list[FailedAttempt] = field(default_factory=list)
+    """Attempts at turns that failed, in the order they began."""
 
 
 class RunStore:
@@ -148,6 +152,12 @@ class RunStore:
                 )
             return written
 
+    async def add_failed_attempt(self, attempt: FailedAttempt) -> bool:
+        """Write a failed attempt once; False when it was there already."""
+        async with self._db.session() as session:
+            result = await session.execute(insert_attempt(self._db.dialect, attempt))
+            return result.scalar_one_or_none() is not None
+
     async def step_result(self, run_id: str, seq: int) -> dict[str, Any] | None:
         """The stored result of a step already written, for a retried turn to return."""
         async with self._db.session() as session:
@@ -155,7 +165,7 @@ class RunStore:
             return None if row is None else cast(dict[str, Any], row.result)
 
     async def get(self, run_id: str) -> RunRecord | None:
-        """A run with its steps in order."""
+        """A run with its steps in order and its failed attempts by time."""
         async with self._db.session() as session:
             row = await session.get(RunRow, run_id)
             if row is None:
@@ -163,7 +173,8 @@ class RunStore:
             steps = await session.scalars(
                 select(StepRow).where(StepRow.run_id == run_id).order_by(StepRow.seq)
             )
-            return _run(row, [_step(step) for step in steps])
+            attempts = await session.scalars(attempts_of(run_id))
+            return _run(row, [_step(step) for step in steps], [failed_attempt(a) for a in attempts])
 
     async def recent(
         self, *, swarm: str | None = None, status: RunStatus | None = None, limit: int = 50
@@ -178,7 +189,9 @@ class RunStore:
             return [_run(row, []) for row in await session.scalars(query)]
 
 
-def _run(row: RunRow, steps: list[StepRecord]) -> RunRecord:
+def _run(
+    row: RunRow, steps: list[StepRecord], attempts: list[FailedAttempt] | None = None
+) -> RunRecord:
     return RunRecord(
         id=row.id,
         swarm=row.swarm,
@@ -196,6 +209,7 @@ def _run(row: RunRow, steps: list[StepRecord]) -> RunRecord:
         output_tokens=row.output_tokens,
         cost_usd=row.cost_usd,
         steps=steps,
+        failed_attempts=attempts or [],
     )
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -41,9 +43,12 @@ from swarmdeck.swarms.agent import (
     ToolCallRecord,
     api_base_url,
 )
+from swarmdeck.swarms.attempts import FailedAttempt
 from swarmdeck.swarms.plan import AgentInstance
 from swarmdeck.swarms.prompts import DELEGATE, delegate_function
 from swarmdeck.swarms.runs import RunStatus, RunStore, StepRecord
+
+log = logging.getLogger(__name__)
 
 RUNS_TOPIC = "runs"
 UNDO_ACTIVITY = "swarm.undo_tool_call"
@@ -189,14 +194,39 @@ class AgentActivities:
 
     @activity.defn(name="swarm.agent_turn")
     async def agent_turn(self, turn: TurnInput) -> TurnResult:
-        """One model call through the gateway and the MCP tool calls it asks for."""
+        """One model call through the gateway and the MCP tool calls it asks for.
+
+        An attempt that fails is written down (`swarm_run_attempts`) and announced
+        (`step.failed`) before its error goes to Temporal, which retries it or fails the run.
+        """
         stored = await self.runs.step_result(turn.run_id, turn.seq)
         if stored is not None:  # written by an attempt that then lost its worker
             return turn_result(stored)
+        labels = {"swarm": turn.swarm, "agent": turn.instance.agent}
+        await self._publish("step.started", {**_step_event(turn), "attempt": _attempt()})
+        started_at = utcnow()
+        try:
+            return await self._take_turn(turn, started_at)
+        except AgentError as exc:
+            self._turns.add(1, {**labels, "outcome": "error"})
+            await self._failed(turn, started_at, exc.type, exc.message, exc.retryable)
+            raise ApplicationError(
+                f"{turn.instance.name}: {exc.message}",
+                type=exc.type,
+                non_retryable=not exc.retryable,
+            ) from None
+        except Exception as exc:  # a bug or an outage: kept too, then Temporal sees it as is
+            self._turns.add(1, {**labels, "outcome": "error"})
+            retryable = not (isinstance(exc, ApplicationError) and exc.non_retryable)
+            await self._failed(
+                turn, started_at, type(exc).__name__, str(exc) or repr(exc), retryable
+            )
+            raise
+
+    async def _take_turn(self, turn: TurnInput, started_at: datetime) -> TurnResult:
         instance = turn.instance
         labels = {"swarm": turn.swarm, "agent": instance.agent}
-        await self._publish("step.started", _step_event(turn))
-        started_at, started = utcnow(), time.perf_counter()
+        started = time.perf_counter()
         with (
             _heartbeating(),
             self._tracer.start_as_current_span(
@@ -238,15 +268,9 @@ class AgentActivities:
                         on_tool_call=self._tool_call_announcer(turn),
                     )
             except AgentError as exc:
-                self._turns.add(1, {**labels, "outcome": "error"})
                 span.set_status(Status(StatusCode.ERROR, exc.message))
                 span.set_attribute("error.type", exc.type)
-                await self._publish("step.failed", {**_step_event(turn), "error": exc.message})
-                raise ApplicationError(
-                    f"{instance.name}: {exc.message}",
-                    type=exc.type,
-                    non_retryable=not exc.retryable,
-                ) from None
+                raise
             span.set_attribute("gen_ai.usage.input_tokens", outcome.input_tokens)
             span.set_attribute("gen_ai.usage.output_tokens", outcome.output_tokens)
         elapsed = time.perf_counter() - started
@@ -383,6 +407,39 @@ class AgentActivities:
             },
         )
 
+    async def _failed(
+        self, turn: TurnInput, started_at: datetime, kind: str, error: str, retryable: bool
+    ) -> None:
+        """Keep the failed attempt (once) and announce it. Never raises: were the database or
+        the bus down too, the turn's own error must still be what Temporal sees."""
+        attempt = _attempt()
+        event = {**_step_event(turn), "attempt": attempt, "error": error, "retryable": retryable}
+        where = (turn.run_id, turn.seq)
+        try:
+            await self.runs.add_failed_attempt(
+                FailedAttempt(
+                    run_id=turn.run_id,
+                    seq=turn.seq,
+                    attempt=attempt,
+                    instance=turn.instance.name,
+                    agent=turn.instance.agent,
+                    role=turn.role,
+                    turn=turn.turn,
+                    model=turn.instance.model,
+                    started_at=started_at,
+                    finished_at=utcnow(),
+                    error_type=kind,
+                    error=error,
+                    retryable=retryable,
+                )
+            )
+        except Exception:
+            log.exception("could not write attempt %d of run %s step %d", attempt, *where)
+        try:
+            await self._publish("step.failed", event)
+        except Exception:
+            log.exception("could not announce attempt %d of run %s step %d", attempt, *where)
+
     def _tool_call_announcer(self, turn: TurnInput) -> ToolCallListener:
         """`step.tool_call` events as a turn's tool calls begin and end (the live graph's
         "calling tool")."""
@@ -427,6 +484,11 @@ def turn_result(stored: Mapping[str, Any]) -> TurnResult:
     values["delegations"] = [Delegation(**d) for d in values.get("delegations", ())]
     values["effects"] = [ToolEffect(**e) for e in values.get("effects", ())]
     return TurnResult(**values)
+
+
+def _attempt() -> int:
+    """Temporal's number of this attempt at the activity, from 1."""
+    return activity.info().attempt
 
 
 def _delegation(call: PendingCall) -> Delegation:

@@ -443,8 +443,37 @@ export interface paths {
          */
         get: operations["list_virtual_servers_api_mcp_virtual_servers_get"];
         put?: never;
-        post?: never;
+        /**
+         * Add Virtual Server
+         * @description Serve a subset of the tools at `/mcp/{name}` from now on (kept, on every replica;
+         *     audited).
+         */
+        post: operations["add_virtual_server_api_mcp_virtual_servers_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mcp/virtual-servers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Virtual Server
+         * @description Change which tools a virtual server serves. Config-file ones: 409.
+         */
+        put: operations["update_virtual_server_api_mcp_virtual_servers__name__put"];
+        post?: never;
+        /**
+         * Remove Virtual Server
+         * @description Stop serving `/mcp/{name}`. Config-file ones: 409.
+         */
+        delete: operations["remove_virtual_server_api_mcp_virtual_servers__name__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -547,7 +576,8 @@ export interface paths {
         };
         /**
          * Get Run
-         * @description A run with its steps so far: agent, timing, tokens, cost, output.
+         * @description A run with its steps so far (agent, timing, tokens, cost, output) and the attempts at
+         *     turns that failed.
          */
         get: operations["get_run_api_runs__run_id__get"];
         put?: never;
@@ -1347,6 +1377,53 @@ export interface components {
             /** Temporal Ui */
             temporal_ui: string | null;
         };
+        /** FailedAttemptOut */
+        FailedAttemptOut: {
+            /** Agent */
+            agent: string;
+            /**
+             * Attempt
+             * @description Temporal's attempt number, from 1
+             */
+            attempt: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error */
+            error: string;
+            /**
+             * Error Type
+             * @description the gateway's error type, or an unexpected exception's class name
+             */
+            error_type: string;
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string;
+            /** Instance */
+            instance: string;
+            /** Model */
+            model: string;
+            /**
+             * Retryable
+             * @description false: the run failed at once (a refusal)
+             */
+            retryable: boolean;
+            /** Role */
+            role: string;
+            /**
+             * Seq
+             * @description the turn's place in the run (its step, if one succeeded)
+             */
+            seq: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Turn */
+            turn: number;
+        };
         /** Health */
         Health: {
             /**
@@ -1656,6 +1733,26 @@ export interface components {
              */
             timeout: number;
         };
+        /** NewVirtualServer */
+        NewVirtualServer: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Name */
+            name: string;
+            /**
+             * Servers
+             * @description servers whose every tool is included
+             */
+            servers?: string[];
+            /**
+             * Tools
+             * @description tool names, or shell-style patterns such as `git__git_*`
+             */
+            tools?: string[];
+        };
         /** PublishRequest */
         PublishRequest: {
             /** Data */
@@ -1758,6 +1855,11 @@ export interface components {
             duration_ms: number | null;
             /** Error */
             error: string | null;
+            /**
+             * Failed Attempts
+             * @description attempts at turns that failed (retried, or failing the run), by start time
+             */
+            failed_attempts: components["schemas"]["FailedAttemptOut"][];
             /** Finished At */
             finished_at: string | null;
             /** Id */
@@ -1856,6 +1958,11 @@ export interface components {
             kind: "stdio" | "http";
             /** Last Error */
             last_error: string | null;
+            /**
+             * Max Sessions
+             * @description clients' own sessions this server may have at once (stateful only)
+             */
+            max_sessions: number | null;
             /** Name */
             name: string;
             /** Reason */
@@ -2166,10 +2273,33 @@ export interface components {
             /** Role */
             role?: string | null;
         };
+        /** VirtualServerIn */
+        VirtualServerIn: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Servers
+             * @description servers whose every tool is included
+             */
+            servers?: string[];
+            /**
+             * Tools
+             * @description tool names, or shell-style patterns such as `git__git_*`
+             */
+            tools?: string[];
+        };
         /** VirtualServerOut */
         VirtualServerOut: {
             /** Description */
             description: string;
+            /**
+             * From Config
+             * @description from the YAML file: read-only through the API
+             */
+            from_config: boolean;
             /** Name */
             name: string;
             /**
@@ -4068,6 +4198,256 @@ export interface operations {
             };
             /** @description not allowed for the caller's role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_virtual_server_api_mcp_virtual_servers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewVirtualServer"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VirtualServerOut"];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_virtual_server_api_mcp_virtual_servers__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VirtualServerIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VirtualServerOut"];
+                };
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a field is missing or has the wrong type or value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_virtual_server_api_mcp_virtual_servers__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,7 +6,7 @@ import { cn } from "../../lib/cn";
 import { compactJson, formatClock } from "../../lib/format";
 import { exactUsd, formatUsd } from "../../lib/money";
 import { formatDuration, formatTokens } from "./format";
-import type { StepStatus, StepView } from "./steps";
+import type { AttemptView, StepStatus, StepView } from "./steps";
 import type { ToolCall } from "./types";
 
 const GRID = "grid grid-cols-[minmax(11rem,15rem)_minmax(0,1fr)_4.5rem_6.5rem_5.5rem] items-center gap-x-4";
@@ -71,7 +71,49 @@ const TOOL_ICONS = { ok: "text-emerald-600", failed: "text-rose-600", running: "
 
 const toolState = (call: ToolCall) => (call.ok === null ? "running" : call.ok ? "ok" : "failed");
 
-function StepDetails({ step }: { step: StepView }) {
+/** A failed attempt's span: it began with its `step.started`, else it is shown as an instant. */
+function attemptSpan(attempt: AttemptView, fallback: number): [number, number] {
+  const to = attempt.finishedAt ?? attempt.startedAt ?? fallback;
+  return [attempt.startedAt ?? to, to];
+}
+
+const attemptLabel = (attempt: AttemptView) => (attempt.attempt === null ? "An attempt" : `Attempt ${attempt.attempt}`);
+
+/** "1 retry", "failed after 3 attempts": what the row's failed attempts add to its status. */
+function attemptsNote(step: StepView): string {
+  const failed = step.failures.length;
+  if (step.status === "failed") return failed > 1 ? ` · failed after ${failed} attempts` : " · failed";
+  const note = failed === 0 ? "" : ` · ${failed} ${failed === 1 ? "retry" : "retries"}`;
+  return `${step.status !== "completed" ? ` · ${step.status}` : ""}${note}`;
+}
+
+function FailedAttempts({ attempts }: { attempts: AttemptView[] }) {
+  return (
+    <ul className="space-y-1.5" aria-label="Failed attempts">
+      {attempts.map((attempt, i) => {
+        const [from, to] = attemptSpan(attempt, 0);
+        return (
+          <li
+            key={attempt.attempt ?? `event-${i}`}
+            data-testid="timeline-attempt-details"
+            className="rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-rose-700"
+          >
+            <span className="font-semibold">{attemptLabel(attempt)} failed</span>
+            <span className="text-rose-600/80">
+              {attempt.startedAt !== null ? ` at ${formatClock(new Date(attempt.startedAt))} after ${formatDuration(to - from)}` : ""}
+              {attempt.errorType ? ` · ${attempt.errorType}` : ""}
+              {attempt.retryable === false ? " · not retried" : ""}
+            </span>
+            <p className="mt-0.5 break-words">{attempt.error}</p>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** `started`: the turn's first attempt's start when the row stands for its failed attempts. */
+function StepDetails({ step, started }: { step: StepView; started: number | null }) {
   return (
     <div data-testid="timeline-step-details" className="space-y-3 border-t border-slate-100 bg-slate-50/60 px-5 py-4 text-xs">
       <dl className="flex flex-wrap gap-x-6 gap-y-1 text-slate-600">
@@ -85,10 +127,10 @@ function StepDetails({ step }: { step: StepView }) {
             <dd className="inline font-mono text-slate-800">{step.model}</dd>
           </div>
         ) : null}
-        {step.startedAt !== null ? (
+        {started !== null ? (
           <div>
             <dt className="inline text-slate-500">Started </dt>
-            <dd className="inline font-mono text-slate-800">{formatClock(new Date(step.startedAt))}</dd>
+            <dd className="inline font-mono text-slate-800">{formatClock(new Date(started))}</dd>
           </div>
         ) : null}
         {step.finishedAt !== null ? (
@@ -114,7 +156,9 @@ function StepDetails({ step }: { step: StepView }) {
           </div>
         ) : null}
       </dl>
-      {step.error ? (
+      {step.failures.length > 0 ? (
+        <FailedAttempts attempts={step.failures} />
+      ) : step.error ? (
         <p className="rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-rose-700">{step.error}</p>
       ) : null}
       {step.toolCalls.length > 0 ? (
@@ -129,7 +173,7 @@ function StepDetails({ step }: { step: StepView }) {
           ))}
         </ul>
       ) : null}
-      {step.output === undefined ? (
+      {step.status === "failed" ? null : step.output === undefined ? (
         <p className="text-slate-500">{step.status === "running" ? "The turn is still in flight." : "Loading the output…"}</p>
       ) : step.output === null || step.output === "" ? (
         <p className="text-slate-500">No text: the model asked for tools{step.delegations?.length ? " or delegated" : ""}.</p>
@@ -146,9 +190,11 @@ function StepDetails({ step }: { step: StepView }) {
 }
 
 function StepRow({ step, window, now, open, onToggle }: { step: StepView; window: Window; now: number; open: boolean; onToggle: () => void }) {
-  const from = step.startedAt ?? window.start;
-  const to = step.finishedAt ?? now;
-  const bar = place(window, from, to);
+  // A failed turn's row stands for its last attempt, drawn with the others that failed.
+  const attemptsOnly = step.status === "failed" && step.failures.length > 0;
+  const spans = step.failures.map((attempt) => attemptSpan(attempt, step.finishedAt ?? now));
+  const from = attemptsOnly ? Math.min(...spans.map(([start]) => start)) : (step.startedAt ?? window.start);
+  const to = attemptsOnly ? Math.max(...spans.map(([, end]) => end)) : (step.finishedAt ?? now);
   return (
     <Fragment>
       <li
@@ -156,6 +202,7 @@ function StepRow({ step, window, now, open, onToggle }: { step: StepView; window
         data-seq={step.seq}
         data-instance={step.instance}
         data-status={step.status}
+        data-failed-attempts={step.failures.length}
         className={cn(GRID, "px-5 py-2 hover:bg-slate-50/60", open && "bg-slate-50/60")}
       >
         <button
@@ -171,17 +218,32 @@ function StepRow({ step, window, now, open, onToggle }: { step: StepView; window
             <span className="block truncate font-mono text-xs font-semibold text-slate-900">{step.instance}</span>
             <span className="block truncate text-[11px] text-slate-500">
               {step.role} · turn {step.turn}
-              {step.status !== "completed" ? ` · ${step.status}` : ""}
+              {attemptsNote(step)}
             </span>
           </span>
         </button>
         <div className="relative h-5 rounded bg-slate-100/70">
-          <div
-            data-testid="timeline-bar"
-            className={cn("absolute inset-y-0 rounded", BARS[step.status])}
-            style={bar}
-            title={`${step.instance}: ${formatDuration(to - from)}`}
-          />
+          {step.failures.map((attempt, i) => {
+            const [start, end] = spans[i]!;
+            return (
+              <div
+                key={attempt.attempt ?? `event-${i}`}
+                data-testid="timeline-attempt"
+                data-attempt={attempt.attempt ?? undefined}
+                className={cn("absolute inset-y-0 rounded", BARS.failed)}
+                style={place(window, start, end)}
+                title={`${attemptLabel(attempt)} failed after ${formatDuration(end - start)}: ${attempt.error}`}
+              />
+            );
+          })}
+          {attemptsOnly ? null : (
+            <div
+              data-testid="timeline-bar"
+              className={cn("absolute inset-y-0 rounded", BARS[step.status])}
+              style={place(window, from, to)}
+              title={`${step.instance}: ${formatDuration(to - from)}${step.error ? ` (${step.error})` : ""}`}
+            />
+          )}
         </div>
         <span className="text-right text-xs text-slate-700 tabular-nums">{formatDuration(to - from)}</span>
         <span
@@ -226,7 +288,7 @@ function StepRow({ step, window, now, open, onToggle }: { step: StepView; window
       })}
       {open ? (
         <li>
-          <StepDetails step={step} />
+          <StepDetails step={step} started={attemptsOnly ? from : step.startedAt} />
         </li>
       ) : null}
     </Fragment>
@@ -258,7 +320,7 @@ export function Timeline({ steps, start, end, now }: TimelineProps) {
     <Card data-testid="run-timeline">
       <CardHeader
         title="Timeline"
-        description="Each agent turn from start to end, with the tool calls it made; open a turn for its output."
+        description="Each agent turn from start to end, with the tool calls it made and its failed attempts in red; open a turn for its output or errors."
       />
       {steps.length === 0 ? (
         <EmptyState icon={ListTree} title="No turns yet" description="The first agent's turn shows here as soon as it starts." />

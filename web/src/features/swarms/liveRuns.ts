@@ -48,7 +48,9 @@ async function seedFromHistory(signal: AbortSignal): Promise<void> {
   }
   if (!Array.isArray(history)) return;
   const events = history.map(toBusEvent).filter((e): e is BusEvent => e !== null);
-  useLiveRunStore.getState().apply(events.reverse()); // oldest first from the server
+  // Oldest first, as the server sends them: folded newest first, a step would keep only its
+  // last event (no start, and only its last failed attempt).
+  useLiveRunStore.getState().apply(events);
 }
 
 function refetchRun(queryClient: QueryClient, id: string): void {
@@ -87,9 +89,11 @@ export function useLiveRuns(): void {
         refetchRun(queryClient, id);
         refreshLists(); // the run's totals grew
         return;
+      case "step.failed":
+        refetchRun(queryClient, id); // the failed attempt is written before it is announced
+        return;
       case "step.started":
       case "step.tool_call":
-      case "step.failed":
         return; // in the store; the REST API has nothing new until the step is written
       default:
         if (event.type.startsWith("run.")) {

@@ -1,7 +1,8 @@
 // What the `runs` topic says about runs in flight, folded per run: which turns started,
-// finished or failed, and when, and the tool calls each made. The REST API only has a step
-// once it has finished, so a turn in flight (its tool call in flight too) and a failed one,
-// which is never written, are known from these events alone.
+// finished or failed, and when, the tool calls each made and the attempts that failed. The
+// REST API only has a step once it has finished, so a turn in flight (its tool call in flight
+// too) is known from these events alone; a failed attempt is also written, and the API's copy
+// takes over once fetched (steps.ts).
 import { type BusEvent, compareEventIds } from "../../live/busEvent";
 import { toDate } from "../../lib/format";
 import type { RunStatus } from "./types";
@@ -20,6 +21,17 @@ export interface LiveToolCall {
   finishedAt: number | null;
   ok?: boolean;
   durationMs?: number;
+}
+
+/** An attempt at a turn that failed, from its `step.failed` event. */
+export interface LiveFailure {
+  /** Temporal's attempt number; null from an event that did not carry it. */
+  attempt: number | null;
+  /** Epoch ms of the attempt's `step.started`, if it was heard. */
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: string;
+  retryable: boolean | null;
 }
 
 export interface LiveStep {
@@ -42,6 +54,8 @@ export interface LiveStep {
   toolCalls?: number;
   /** The turn's tool calls heard so far, in order (they run one after another). */
   tools: LiveToolCall[];
+  /** The attempts that failed, oldest first (a retried turn keeps them when it starts again). */
+  failures: LiveFailure[];
   costUsd?: string;
   inputTokens?: number;
   outputTokens?: number;
@@ -111,6 +125,7 @@ function stepFrom(event: BusEvent, data: Record<string, unknown>, previous: Live
     startedAt: previous?.startedAt ?? null,
     finishedAt: previous?.finishedAt ?? null,
     tools: previous?.tools ?? [],
+    failures: previous?.failures ?? [],
     lastEventId: event.id,
   };
   switch (event.type) {
@@ -141,8 +156,19 @@ function stepFrom(event: BusEvent, data: Record<string, unknown>, previous: Live
         durationMs,
       };
     }
-    case "step.failed":
-      return { ...base, status: "failed", finishedAt: at, error: str(data.error) ?? "the turn failed" };
+    case "step.failed": {
+      const error = str(data.error) ?? "the turn failed";
+      const attempt = num(data.attempt) ?? null;
+      const failure: LiveFailure = {
+        attempt,
+        startedAt: base.status === "running" ? base.startedAt : null,
+        finishedAt: at,
+        error,
+        retryable: typeof data.retryable === "boolean" ? data.retryable : null,
+      };
+      const others = base.failures.filter((f) => attempt === null || f.attempt !== attempt);
+      return { ...base, status: "failed", finishedAt: at, error, failures: [...others, failure] };
+    }
     default:
       return null;
   }

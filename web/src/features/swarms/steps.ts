@@ -1,10 +1,24 @@
-// A run's turns as the pages show them: the steps the API has written, completed by what the
-// `runs` events said of turns still in flight or failed (which are never written).
+// A run's turns as the pages show them: the steps and failed attempts the API has written,
+// completed by what the `runs` events said of turns still in flight (which are not written
+// yet) and of attempts that failed since the run was fetched.
 import { toDate } from "../../lib/format";
-import type { LiveRun, LiveStep, LiveToolCall } from "./runEvents";
-import type { Run, RunStatus, RunStep, ToolCall } from "./types";
+import type { LiveFailure, LiveRun, LiveStep, LiveToolCall } from "./runEvents";
+import type { Run, RunFailedAttempt, RunStatus, RunStep, ToolCall } from "./types";
 
 export type StepStatus = "running" | "completed" | "failed" | "cancelled";
+
+/** An attempt at a turn that failed (Temporal retried it, or it failed the run). */
+export interface AttemptView {
+  /** Temporal's attempt number; null when only an event without one told of it. */
+  attempt: number | null;
+  /** Epoch ms, server clock. */
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: string;
+  /** Null when only the event is known (older servers did not say). */
+  errorType: string | null;
+  retryable: boolean | null;
+}
 
 export interface StepView {
   seq: number;
@@ -32,6 +46,11 @@ export interface StepView {
   done: boolean | undefined;
   /** The workers a supervisor's turn delegated to (null: all of them). */
   delegations: (string | null)[] | undefined;
+  /**
+   * The attempts at this turn that failed, oldest first. When the turn's status is `failed`,
+   * the last of them is the attempt the row stands for.
+   */
+  failures: AttemptView[];
 }
 
 const ms = (value: string | null | undefined) => toDate(value)?.getTime() ?? null;
@@ -68,6 +87,59 @@ function fromEvents(tools: LiveToolCall[]): ToolCall[] {
   }));
 }
 
+function attemptFromApi(attempt: RunFailedAttempt): AttemptView {
+  return {
+    attempt: attempt.attempt,
+    startedAt: ms(attempt.started_at),
+    finishedAt: ms(attempt.finished_at),
+    error: attempt.error,
+    errorType: attempt.error_type,
+    retryable: attempt.retryable,
+  };
+}
+
+function attemptFromEvents(failure: LiveFailure): AttemptView {
+  return { ...failure, errorType: null };
+}
+
+/** The stored attempts, and those the events told of that are not stored (or not fetched) yet. */
+function mergeFailures(stored: RunFailedAttempt[], heard: LiveFailure[]): AttemptView[] {
+  const known = new Set(stored.map((a) => a.attempt));
+  const views = stored.map(attemptFromApi);
+  for (const failure of heard) {
+    if (failure.attempt === null ? stored.length === 0 : !known.has(failure.attempt)) views.push(attemptFromEvents(failure));
+  }
+  return views.sort((a, b) => (a.attempt ?? Infinity) - (b.attempt ?? Infinity) || (a.startedAt ?? 0) - (b.startedAt ?? 0));
+}
+
+/** A turn known only by its failed attempts (the API's; no step was written, no event heard). */
+function fromFailures(attempts: RunFailedAttempt[]): StepView {
+  const last = attempts.at(-1)!;
+  const failures = mergeFailures(attempts, []);
+  return {
+    seq: last.seq,
+    instance: last.instance,
+    agent: last.agent,
+    role: last.role,
+    turn: last.turn,
+    model: last.model,
+    status: "failed",
+    startedAt: failures.at(-1)!.startedAt,
+    finishedAt: failures.at(-1)!.finishedAt,
+    inputTokens: null,
+    outputTokens: null,
+    costUsd: null,
+    output: null,
+    toolCalls: [],
+    toolCallCount: 0,
+    activeTool: null,
+    error: last.error,
+    done: undefined,
+    delegations: undefined,
+    failures,
+  };
+}
+
 function fromApi(step: RunStep): StepView {
   const toolCalls = toToolCalls(step.tool_calls);
   return {
@@ -90,6 +162,7 @@ function fromApi(step: RunStep): StepView {
     error: null,
     done: step.done,
     delegations: step.delegations,
+    failures: [],
   };
 }
 
@@ -119,6 +192,7 @@ function fromLive(step: LiveStep, runStatus: RunStatus, runEnd: number | null, m
     error: step.error ?? null,
     done: step.done,
     delegations: step.delegations,
+    failures: [],
   };
 }
 
@@ -129,15 +203,25 @@ export function runStatusOf(run: Pick<Run, "status"> | undefined, live: LiveRun 
   return run?.status ?? live?.status ?? "running";
 }
 
-/** Every step of the run known so far, in order. */
+/** Every step of the run known so far, in order, each with its failed attempts. */
 export function mergeSteps(run: Run | undefined, live: LiveRun | undefined): StepView[] {
   const status = runStatusOf(run, live);
   const runEnd = ms(run?.finished_at);
   const written = new Map((run?.steps ?? []).map((step) => [step.seq, step]));
   const models = new Map((run?.agents ?? []).map((agent) => [agent.name, agent.model]));
+  const attempts = new Map<number, RunFailedAttempt[]>();
+  for (const attempt of run?.failed_attempts ?? []) attempts.set(attempt.seq, [...(attempts.get(attempt.seq) ?? []), attempt]);
   const views = (run?.steps ?? []).map(fromApi);
   for (const step of Object.values(live?.steps ?? {})) {
     if (!written.has(step.seq)) views.push(fromLive(step, status, runEnd, models.get(step.instance) ?? null));
   }
-  return views.sort((a, b) => a.seq - b.seq);
+  const seen = new Set(views.map((view) => view.seq));
+  for (const [seq, failed] of attempts) if (!seen.has(seq)) views.push(fromFailures(failed));
+  return views
+    .map((view) => {
+      const heard = live?.steps[view.seq]?.failures ?? [];
+      const stored = attempts.get(view.seq) ?? [];
+      return stored.length || heard.length ? { ...view, failures: mergeFailures(stored, heard) } : view;
+    })
+    .sort((a, b) => a.seq - b.seq);
 }

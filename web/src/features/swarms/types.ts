@@ -8,6 +8,7 @@ export type AgentInstance = Swarm["instances"][number];
 export type RunSummary = ResponseOf<"/api/runs", "get">[number];
 export type Run = ResponseOf<"/api/runs/{run_id}", "get">;
 export type RunStep = Run["steps"][number];
+export type RunFailedAttempt = Run["failed_attempts"][number];
 export type RunStatus = RunSummary["status"];
 
 /**
