@@ -16,7 +16,7 @@ from temporalio.testing import ActivityEnvironment
 from swarmdeck.core.models import utcnow, uuid7
 from swarmdeck.swarms.plan import AgentInstance
 from swarmdeck.swarms.runs import RunRecord
-from swarmdeck.workflows.agent_activities import RunUpdate, TurnInput
+from swarmdeck.workflows.run_messages import RunUpdate, TurnInput
 from swarmdeck.workflows.swarm_run import workflow_id
 from tests.mcp.conftest import FAST, time_server
 from tests.swarms.conftest import CLI, Deck, DeckFactory, eventually

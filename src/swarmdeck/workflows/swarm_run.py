@@ -38,9 +38,8 @@ with workflow.unsafe.imports_passed_through():
     from swarmdeck.swarms.agent import initial_messages
     from swarmdeck.swarms.plan import AgentInstance
     from swarmdeck.swarms.runs import RunStatus
-    from swarmdeck.workflows.agent_activities import (
-        UNDO_ACTIVITY,
-        AgentActivities,
+    from swarmdeck.workflows.agent_activities import UNDO_ACTIVITY, AgentActivities
+    from swarmdeck.workflows.run_messages import (
         Delegation,
         RunUpdate,
         TurnInput,
