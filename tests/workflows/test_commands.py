@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from swarmdeck.mcp._process import group_alive
+from swarmdeck.core.processes import group_alive
 from swarmdeck.workflows import DevServer
 from tests.test_cli import SWARMDECK, run
 from tests.test_up import Up

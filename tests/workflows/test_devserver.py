@@ -16,7 +16,7 @@ import pytest
 from temporalio.client import Client
 
 from swarmdeck.config import Settings
-from swarmdeck.mcp._process import group_alive
+from swarmdeck.core.processes import group_alive
 from swarmdeck.workflows import DevServer, DevServerError, connect
 from swarmdeck.workflows import devserver as devserver_module
 

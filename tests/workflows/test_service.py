@@ -13,8 +13,8 @@ from temporalio.client import Client
 from swarmdeck.config import FileConfig, Settings
 from swarmdeck.core.bus import create_bus
 from swarmdeck.core.errors import Unavailable
+from swarmdeck.core.processes import group_alive
 from swarmdeck.core.status import StatusBoard
-from swarmdeck.mcp._process import group_alive
 from swarmdeck.workflows import TemporalService
 from tests.api.conftest import free_port, serving
 

@@ -18,6 +18,7 @@ from mcp.shared.dispatcher import ProgressFnT
 from mcp.shared.exceptions import MCPError
 
 from swarmdeck import __version__
+from swarmdeck.core.processes import Child
 from swarmdeck.mcp import _process
 from swarmdeck.mcp._models import ReplicaStatus, State
 from swarmdeck.mcp.config import HttpServerConfig, McpConfig, ServerConfig, StdioServerConfig
@@ -60,7 +61,7 @@ class Replica:
         """Counts incarnations, so a retry can tell a restarted replica from the lost one."""
         self.in_flight = 0
         self.pid: int | None = None
-        self._child: _process.Child | None = None
+        self._child: Child | None = None
         self._healthy_since: float | None = None
         self._up_for = 0.0
         self._ping_ms: float | None = None
@@ -258,14 +259,12 @@ class Replica:
 
     def _connect(
         self,
-    ) -> AbstractAsyncContextManager[tuple[_process.Child | None, tuple[Any, Any]]]:
+    ) -> AbstractAsyncContextManager[tuple[Child | None, tuple[Any, Any]]]:
         if isinstance(self.config, StdioServerConfig):
             return _connect_stdio(self.config, self.settings.shutdown_grace)
         return _connect_http(self.config)
 
-    async def _supervise(
-        self, session: ClientSession, child: _process.Child | None
-    ) -> tuple[str, bool]:
+    async def _supervise(self, session: ClientSession, child: Child | None) -> tuple[str, bool]:
         outcome: list[tuple[str, bool]] = []
 
         async with anyio.create_task_group() as tg:
@@ -275,7 +274,7 @@ class Replica:
                     outcome.append((reason, error))
                 tg.cancel_scope.cancel()
 
-            async def watch_child(child: _process.Child) -> None:
+            async def watch_child(child: Child) -> None:
                 await child.ended.wait()
                 end(await child.exit_reason(), True)
 
@@ -341,7 +340,7 @@ class Replica:
 @asynccontextmanager
 async def _connect_stdio(
     config: StdioServerConfig, grace: float
-) -> AsyncIterator[tuple[_process.Child | None, tuple[Any, Any]]]:
+) -> AsyncIterator[tuple[Child | None, tuple[Any, Any]]]:
     async with _process.spawn(config, grace=grace) as (child, read, write):
         yield child, (read, write)
 
@@ -349,7 +348,7 @@ async def _connect_stdio(
 @asynccontextmanager
 async def _connect_http(
     config: HttpServerConfig,
-) -> AsyncIterator[tuple[_process.Child | None, tuple[Any, Any]]]:
+) -> AsyncIterator[tuple[Child | None, tuple[Any, Any]]]:
     # Only the configured headers go upstream: a caller's credential never reaches a server.
     async with (
         httpx2.AsyncClient(headers=dict(config.headers), timeout=_HTTP_TIMEOUT) as http,

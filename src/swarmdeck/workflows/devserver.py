@@ -46,7 +46,7 @@ from swarmdeck.core.errors import Unavailable
 
 # The bridge's process-group supervision (TERM then KILL to the whole group, zombie-aware
 # liveness) is exactly what the dev server needs too.
-from swarmdeck.mcp._process import Child, group_alive, stop
+from swarmdeck.core.processes import Child, group_alive, stop
 
 log = logging.getLogger(__name__)
 
