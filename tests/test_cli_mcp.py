@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr
 
 from swarmdeck.config import FileConfig, Settings
-from tests.api.conftest import Server, free_port, serving
+from tests.api.conftest import Server, free_port, serving_healthy
 from tests.mcp.conftest import FAST, time_server
 from tests.test_cli import SWARMDECK, run
 
@@ -33,15 +33,10 @@ async def bridge(tmp_path: Path) -> AsyncIterator[Server]:
         host="127.0.0.1",
         port=free_port(),
         admin_token=SecretStr("sdt-test-" + secrets.token_urlsafe(16)),
+        temporal_enabled=False,  # no swarm runs here: no dev server to start and stop
     )
     config = FileConfig(mcp=FAST, mcp_servers={"time": time_server()})
-    async with serving(settings, config) as running:
-        async with running.admin() as admin:
-            for _ in range(200):  # the server comes up in the background
-                servers = (await admin.get("/api/mcp/servers")).json()
-                if servers and servers[0]["state"] == "healthy":
-                    break
-                await asyncio.sleep(0.05)
+    async with serving_healthy(settings, config) as running:
         yield running
 
 

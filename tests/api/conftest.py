@@ -10,6 +10,7 @@ import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -144,3 +145,25 @@ async def serving(settings: Settings, config: FileConfig) -> AsyncIterator[Serve
 async def server(server_settings: Settings, file_config: FileConfig) -> AsyncIterator[Server]:
     async with serving(server_settings, file_config) as running:
         yield running
+
+
+@contextlib.asynccontextmanager
+async def serving_healthy(settings: Settings, config: FileConfig) -> AsyncIterator[Server]:
+    """A SwarmDeck serving `config` once each of its MCP servers (started in the
+    background) is healthy."""
+    async with serving(settings, config) as running:
+        async with running.admin() as admin:
+            for name in config.mcp_servers:
+                await wait_healthy(admin, name)
+        yield running
+
+
+async def wait_healthy(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
+    """MCP server `name`'s status once healthy (or as it is after 10 s)."""
+    for _ in range(200):
+        response = await client.get(f"/api/mcp/servers/{name}")
+        if response.status_code == 200 and response.json()["state"] == "healthy":
+            break
+        await asyncio.sleep(0.05)
+    body: dict[str, Any] = response.json()
+    return body

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from swarmdeck.config import FileConfig, Settings
-from tests.api.conftest import Server, serving
+from tests.api.conftest import Server, serving, serving_healthy, wait_healthy
 from tests.mcp.conftest import FAST, time_server
 
 pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)
@@ -30,13 +30,7 @@ async def bridge(server_settings: Settings) -> AsyncIterator[Server]:
         mcp=FAST.model_copy(update={"api_commands": (sys.executable,)}),
         mcp_servers={"time": time_server()},
     )
-    async with serving(server_settings, config) as running:
-        async with running.admin() as admin:
-            for _ in range(200):  # the server comes up in the background
-                servers = (await admin.get("/api/mcp/servers")).json()
-                if servers and servers[0]["state"] == "healthy":
-                    break
-                await asyncio.sleep(0.05)
+    async with serving_healthy(server_settings, config) as running:
         yield running
 
 
@@ -158,16 +152,6 @@ async def test_restarts_are_audited_and_state_changes_reach_the_bus(bridge: Serv
 def clock_config(**extra: Any) -> dict[str, Any]:
     server = time_server(env={"CLOCK_TOKEN": "tok-very-secret-123"}, **extra)
     return server.model_dump(mode="json")
-
-
-async def wait_healthy(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
-    for _ in range(200):
-        response = await client.get(f"/api/mcp/servers/{name}")
-        if response.status_code == 200 and response.json()["state"] == "healthy":
-            break
-        await asyncio.sleep(0.05)
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_servers_added_through_the_api_run_persist_and_are_audited(

@@ -17,25 +17,14 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from swarmdeck.config import FileConfig, Settings
-from tests.api.conftest import Server, serving
-from tests.api.test_mcp_api import audit_records, wait_healthy
+from tests.api.conftest import Server, serving_healthy
+from tests.api.test_mcp_api import audit_records
 from tests.mcp.conftest import FAST, flaky_server, time_server
 
 pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)
 
 TOOL = "time__get_current_time"
 ACCEPT = "application/json, text/event-stream"
-
-
-@asynccontextmanager
-async def serving_healthy(settings: Settings, config: FileConfig) -> AsyncIterator[Server]:
-    """A SwarmDeck serving `config` once each of its MCP servers (started in the
-    background) is healthy."""
-    async with serving(settings, config) as running:
-        async with running.admin() as admin:
-            for name in config.mcp_servers:
-                await wait_healthy(admin, name)
-        yield running
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import mcp.types as types
 import pytest
 
 from swarmdeck.config import FileConfig, Settings
-from tests.api.conftest import Server, serving
-from tests.api.test_mcp_api import wait_healthy
+from tests.api.conftest import Server, serving, wait_healthy
 from tests.api.test_mcp_http import connect
 from tests.mcp.conftest import FAST, process_gone, wait_until
 from tests.mcp.pypi_servers import FIRST_COMMIT, git, git_server, make_repo, process_group

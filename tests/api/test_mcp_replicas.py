@@ -8,9 +8,7 @@ import sys
 import pytest
 
 from swarmdeck.config import FileConfig, Settings
-from tests.api.conftest import free_port
-from tests.api.test_mcp_api import wait_healthy
-from tests.api.test_mcp_http import serving_healthy
+from tests.api.conftest import free_port, serving_healthy, wait_healthy
 from tests.mcp.conftest import FAST, time_server
 
 pytestmark = pytest.mark.parametrize("shape", ["scaled"], indirect=True)

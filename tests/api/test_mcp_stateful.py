@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from swarmdeck.config import FileConfig, Settings
-from tests.api.conftest import Server
-from tests.api.test_mcp_http import ACCEPT, make_key, open_session, serving_healthy
+from tests.api.conftest import Server, serving_healthy
+from tests.api.test_mcp_http import ACCEPT, make_key, open_session
 from tests.mcp.conftest import FAST, process_gone
 from tests.mcp.test_sessions import INCREMENT, counter_server
 

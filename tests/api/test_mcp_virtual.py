@@ -13,8 +13,8 @@ from mcp.shared.exceptions import MCPError
 
 from swarmdeck.config import FileConfig, Settings
 from swarmdeck.mcp import McpConfig, VirtualServerConfig
-from tests.api.conftest import Server
-from tests.api.test_mcp_http import ACCEPT, connect, make_key, open_session, serving_healthy
+from tests.api.conftest import Server, serving_healthy
+from tests.api.test_mcp_http import ACCEPT, connect, make_key, open_session
 from tests.mcp.conftest import FAST, flaky_server, time_server
 
 pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)

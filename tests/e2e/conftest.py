@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,15 +157,35 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+@contextlib.contextmanager
+def browsing(
+    browser: Browser, server: LiveServer, *, permissions: Sequence[str] = ()
+) -> Iterator[BrowserContext]:
+    """A fresh cookie jar on `server`, at the dashboard's usual size, closed after."""
+    context = browser.new_context(base_url=server.base_url, viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(10_000)
+    if permissions:
+        context.grant_permissions(list(permissions))
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def admin(server: LiveServer, timeout: float = 10.0) -> httpx.Client:
+    """An HTTP client with the server's admin token."""
+    return httpx.Client(
+        base_url=server.base_url,
+        headers={"authorization": f"Bearer {server.admin_token}"},
+        timeout=timeout,
+    )
+
+
 @pytest.fixture
 def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
     """A fresh cookie jar per test, so tests do not depend on each other's logins."""
-    context = browser.new_context(
-        base_url=live_server.base_url, viewport={"width": 1440, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
+    with browsing(browser, live_server) as context:
+        yield context
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, LiveServer, serve
+from tests.e2e.conftest import ARTIFACTS, LiveServer, browsing, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -145,12 +145,8 @@ def vera(gateway_server: LiveServer) -> Caller:
 
 @pytest.fixture
 def gw_page(browser: Browser, gateway_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=gateway_server.base_url, viewport={"width": 1440, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    with browsing(browser, gateway_server) as context:
+        yield context.new_page()
 
 
 def sdk(server: LiveServer, api_key: str, **headers: str) -> openai.OpenAI:

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, LiveServer, serve
+from tests.e2e.conftest import ARTIFACTS, LiveServer, admin, browsing, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -85,20 +84,8 @@ def mcp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
 
 @pytest.fixture
 def mcp_page(browser: Browser, mcp_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=mcp_server.base_url, viewport={"width": 1440, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
-def admin(server: LiveServer) -> httpx.Client:
-    return httpx.Client(
-        base_url=server.base_url,
-        headers={"authorization": f"Bearer {server.admin_token}"},
-        timeout=5.0,
-    )
+    with browsing(browser, mcp_server) as context:
+        yield context.new_page()
 
 
 def log_in_with_token(page: Page, server: LiveServer) -> None:

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.e2e.conftest import LiveServer, serve
-from tests.e2e.test_mcp import OLGA_PASSWORD, admin, log_in_as, log_in_with_token, screenshot
+from tests.e2e.conftest import LiveServer, admin, browsing, serve
+from tests.e2e.test_mcp import OLGA_PASSWORD, log_in_as, log_in_with_token, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -66,13 +66,10 @@ def endpoints_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveS
 
 @pytest.fixture
 def endpoints_page(browser: Browser, endpoints_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=endpoints_server.base_url, viewport={"width": 1440, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-    yield context.new_page()
-    context.close()
+    with browsing(
+        browser, endpoints_server, permissions=("clipboard-read", "clipboard-write")
+    ) as context:
+        yield context.new_page()
 
 
 def make_key(server: LiveServer, role: str, permissions: list[str]) -> str:

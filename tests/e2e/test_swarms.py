@@ -20,7 +20,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
-from tests.e2e.conftest import ARTIFACTS, LiveServer, serve
+from tests.e2e.conftest import ARTIFACTS, LiveServer, admin, browsing, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -191,20 +191,8 @@ def swarm_server(
 
 @pytest.fixture
 def swarm_page(browser: Browser, swarm_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=swarm_server.base_url, viewport={"width": 1440, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
-def admin(server: LiveServer) -> httpx.Client:
-    return httpx.Client(
-        base_url=server.base_url,
-        headers={"authorization": f"Bearer {server.admin_token}"},
-        timeout=10.0,
-    )
+    with browsing(browser, swarm_server) as context:
+        yield context.new_page()
 
 
 def wait_for_tools(server: LiveServer) -> None:

@@ -216,30 +216,13 @@ async def list_tools(
     ]
 
 
-class VirtualServerIn(RequestBody):
-    description: str = Field(default="", max_length=2000)
-    servers: list[str] = Field(
-        default_factory=list, max_length=128, description="servers whose every tool is included"
-    )
-    tools: list[str] = Field(
-        default_factory=list,
-        max_length=512,
-        description="tool names, or shell-style patterns such as `git__git_*`",
-    )
+class NewVirtualServer(VirtualServerConfig):
+    """A virtual server to make: its name and what the config file would say of it."""
+
+    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,32}$")
 
     def config(self) -> VirtualServerConfig:
-        try:
-            return VirtualServerConfig(
-                description=self.description, servers=tuple(self.servers), tools=tuple(self.tools)
-            )
-        except ValidationError as exc:
-            raise InvalidInput(
-                "invalid virtual server", details=json.loads(exc.json(include_url=False))
-            ) from None
-
-
-class NewVirtualServer(VirtualServerIn):
-    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,32}$")
+        return VirtualServerConfig.model_validate(self.model_dump(exclude={"name"}))
 
 
 class VirtualServerOut(BaseModel):
@@ -280,14 +263,14 @@ async def add_virtual_server(
 @router.put("/api/mcp/virtual-servers/{name}", responses=error_responses(401, 403, 404, 409, 422))
 async def update_virtual_server(
     name: ServerName,
-    body: VirtualServerIn,
+    body: VirtualServerConfig,
     request: Request,
     runtime: RuntimeDep,
     principal: Principal = require("mcp-server", "write"),
 ) -> VirtualServerOut:
     """Change which tools a virtual server serves. Config-file ones: 409."""
     caller = caller_of(request, principal)
-    await runtime.mcp.virtual.update(caller, name, body.config())
+    await runtime.mcp.virtual.update(caller, name, body)
     return _virtual_out(runtime, caller, name)
 
 

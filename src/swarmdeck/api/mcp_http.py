@@ -245,7 +245,7 @@ class _BridgeServer(Server[Any]):
 
 
 def _input_schema(registry: Registry, name: str) -> dict[str, Any] | None:
-    tool = next((tool for tool in registry.tools() if tool.name == name), None)
+    tool = registry.visible_tool(name)
     return tool.input_schema if tool is not None else None
 
 

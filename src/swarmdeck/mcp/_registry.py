@@ -135,6 +135,10 @@ class Registry:
             if server is None or tool.server == server
         ]
 
+    def visible_tool(self, name: str) -> Tool | None:
+        """A tool that can take calls now, by public name (None if unknown or its server is down)."""
+        return self._visible.get(name)
+
     def resolve(self, name: str) -> tuple[str, str]:
         """The (server, upstream tool name) behind a public tool name, visible or not."""
         try:

@@ -17,6 +17,9 @@ from swarmdeck.core.models import utcnow
 from swarmdeck.swarms._tables import RunRow, StepRow
 from swarmdeck.swarms.attempts import FailedAttempt, attempts_of, failed_attempt, insert_attempt
 
+RUNS_TOPIC = "runs"
+"""The bus topic of runs and their steps, as they start, go on and end."""
+
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 

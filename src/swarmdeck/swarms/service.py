@@ -40,8 +40,7 @@ from swarmdeck.core.models import utcnow, uuid7
 from swarmdeck.core.telemetry import tracer
 from swarmdeck.swarms.config import SwarmConfig, check_swarm_models
 from swarmdeck.swarms.plan import AgentInstance, plan, scale_bounds
-from swarmdeck.swarms.runs import TERMINAL, RunRecord, RunStatus, RunStore
-from swarmdeck.workflows.agent_activities import RUNS_TOPIC
+from swarmdeck.swarms.runs import RUNS_TOPIC, TERMINAL, RunRecord, RunStatus, RunStore
 from swarmdeck.workflows.swarm_run import (
     RunInput,
     RunState,

@@ -44,7 +44,7 @@ from swarmdeck.swarms.agent import (
 )
 from swarmdeck.swarms.attempts import FailedAttempt
 from swarmdeck.swarms.prompts import DELEGATE, delegate_function
-from swarmdeck.swarms.runs import RunStore, StepRecord
+from swarmdeck.swarms.runs import RUNS_TOPIC, RunStore, StepRecord
 from swarmdeck.workflows.run_messages import (
     Delegation,
     RunUpdate,
@@ -57,7 +57,6 @@ from swarmdeck.workflows.run_messages import (
 
 log = logging.getLogger(__name__)
 
-RUNS_TOPIC = "runs"
 UNDO_ACTIVITY = "swarm.undo_tool_call"
 HEARTBEAT_SECONDS = 2.0
 """How often a turn tells Temporal it is alive (the workflow's heartbeat timeout is a few
