@@ -1733,7 +1733,10 @@ export interface components {
              */
             timeout: number;
         };
-        /** NewVirtualServer */
+        /**
+         * NewVirtualServer
+         * @description A virtual server to make: its name and what the config file would say of it.
+         */
         NewVirtualServer: {
             /**
              * Description
@@ -1744,14 +1747,14 @@ export interface components {
             name: string;
             /**
              * Servers
-             * @description servers whose every tool is included
+             * @default []
              */
-            servers?: string[];
+            servers: string[];
             /**
              * Tools
-             * @description tool names, or shell-style patterns such as `git__git_*`
+             * @default []
              */
-            tools?: string[];
+            tools: string[];
         };
         /** PublishRequest */
         PublishRequest: {
@@ -2273,8 +2276,14 @@ export interface components {
             /** Role */
             role?: string | null;
         };
-        /** VirtualServerIn */
-        VirtualServerIn: {
+        /**
+         * VirtualServerConfig
+         * @description A named subset of the bridge's tools, served as its own endpoint at `/mcp/{name}`.
+         *
+         *     Gives a client (say, one agent's IDE) just the tools it needs, so its model is not
+         *     offered dozens it should never call. Permissions still apply per tool.
+         */
+        VirtualServerConfig: {
             /**
              * Description
              * @default
@@ -2282,14 +2291,14 @@ export interface components {
             description: string;
             /**
              * Servers
-             * @description servers whose every tool is included
+             * @default []
              */
-            servers?: string[];
+            servers: string[];
             /**
              * Tools
-             * @description tool names, or shell-style patterns such as `git__git_*`
+             * @default []
              */
-            tools?: string[];
+            tools: string[];
         };
         /** VirtualServerOut */
         VirtualServerOut: {
@@ -4314,7 +4323,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["VirtualServerIn"];
+                "application/json": components["schemas"]["VirtualServerConfig"];
             };
         };
         responses: {
